@@ -1,0 +1,303 @@
+"""Input validation shared by every public function of ssstats.
+
+One exception class, :class:`SSStatsError`, and one wording everywhere: the message names the argument, the
+position (or the unit label, when the input carries one) and the offending value, e.g.::
+
+    SSStatsError: `x` must be a non-negative integer count; got -1 for unit 'Ward B' (position 1)
+
+Functions here convert inputs to NumPy arrays and refuse what cannot be used; they never drop, clip or coerce a
+value silently.  Every public function of the package calls them, so that the same bad input gets the same
+message whichever function it reaches first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "SSStatsError",
+    "ErrorCollector",
+    "as_counts",
+    "as_positive",
+    "as_nonnegative",
+    "as_probability",
+    "check_le",
+    "check_levels",
+    "check_method",
+    "check_columns",
+    "broadcast",
+    "labels_of",
+    "as_seed",
+]
+
+
+class SSStatsError(ValueError):
+    """The package's own error for input that cannot be used.
+
+    A subclass of :class:`ValueError`, so ``except ValueError`` still catches it.  The message names the argument,
+    the position or unit, and the value.
+    """
+
+
+class ErrorCollector:
+    """Gather every problem with an input before raising once.
+
+    Used where a user benefits from seeing all offending rows at once (e.g. loading a unit-level file).
+
+    Examples
+    --------
+    >>> errs = ErrorCollector("units.csv")
+    >>> errs.add("row 3 (unit 'A'): `charges` = -1 is negative")
+    >>> errs.raise_if_any()
+    Traceback (most recent call last):
+    ...
+    ssstats._validate.SSStatsError: units.csv has 1 problem:
+      - row 3 (unit 'A'): `charges` = -1 is negative
+    """
+
+    def __init__(self, what: str, limit: int = 200):
+        self.what = what
+        self.limit = limit
+        self.problems: list[str] = []
+
+    def add(self, message: str) -> None:
+        self.problems.append(message)
+
+    def extend(self, messages: Iterable[str]) -> None:
+        self.problems.extend(messages)
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+    def raise_if_any(self) -> None:
+        if not self.problems:
+            return
+        n = len(self.problems)
+        shown = self.problems[: self.limit]
+        lines = "\n".join(f"  - {p}" for p in shown)
+        more = f"\n  ... and {n - self.limit} more" if n > self.limit else ""
+        raise SSStatsError(f"{self.what} has {n} problem{'s' if n != 1 else ''}:\n{lines}{more}")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# helpers
+
+def labels_of(value: Any) -> np.ndarray | None:
+    """The unit labels carried by ``value`` (a Series' index), or ``None``."""
+    if isinstance(value, pd.Series) and not isinstance(value.index, pd.RangeIndex):
+        return np.asarray(value.index)
+    return None
+
+
+def _where(i: int, labels: Sequence | np.ndarray | None, scalar: bool) -> str:
+    if scalar:
+        return ""
+    if labels is not None:
+        return f" for unit {labels[i]!r} (position {i})"
+    return f" at position {i}"
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v))
+    if isinstance(v, (np.integer,)):
+        return str(int(v))
+    return repr(v)
+
+
+def _to_array(value: Any, name: str) -> tuple[np.ndarray, bool]:
+    """Convert to a 1-D float array; return (array, was_scalar)."""
+    if isinstance(value, (str, bytes)):
+        raise SSStatsError(f"`{name}` must be numeric; got the string {value!r}")
+    if isinstance(value, pd.DataFrame):
+        raise SSStatsError(f"`{name}` must be a scalar, array or Series, not a DataFrame; pass one column")
+    scalar = np.ndim(value) == 0
+    try:
+        if isinstance(value, pd.Series) and isinstance(value.dtype, pd.api.extensions.ExtensionDtype):
+            arr = value.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        obj = np.atleast_1d(np.asarray(value, dtype=object))
+        for i, v in enumerate(obj.ravel()):
+            try:
+                float(v)
+            except (TypeError, ValueError):
+                raise SSStatsError(
+                    f"`{name}` must be numeric; got {v!r}{_where(i, labels_of(value), scalar)}"
+                ) from None
+        raise SSStatsError(f"`{name}` must be numeric") from None
+    if arr.ndim > 1:
+        raise SSStatsError(f"`{name}` must be a scalar or one-dimensional; got shape {arr.shape}")
+    return np.atleast_1d(arr), scalar
+
+
+def _first_bad(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def _check_finite(arr, name, labels, scalar):
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i = _first_bad(bad)
+        what = "missing (NaN)" if np.isnan(arr[i]) else f"infinite ({_fmt(arr[i])})"
+        n = int(bad.sum())
+        extra = f" ({n} such values)" if n > 1 else ""
+        raise SSStatsError(f"`{name}` must be finite; got a value that is {what}{_where(i, labels, scalar)}{extra}")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# public checks
+
+def as_counts(value: Any, name: str, labels: Sequence | None = None) -> np.ndarray:
+    """Validate non-negative integer counts and return them as a float64 array (integer-valued).
+
+    Float64 holds every integer up to 2**53 exactly, which is what SciPy's distributions take.
+
+    Raises
+    ------
+    SSStatsError
+        If any value is missing, infinite, negative or not a whole number.
+    """
+    arr, scalar = _to_array(value, name)
+    labels = labels if labels is not None else labels_of(value)
+    _check_finite(arr, name, labels, scalar)
+    neg = arr < 0
+    if neg.any():
+        i = _first_bad(neg)
+        raise SSStatsError(
+            f"`{name}` must be a non-negative integer count; got {_fmt(arr[i])}{_where(i, labels, scalar)}"
+        )
+    frac = arr != np.round(arr)
+    if frac.any():
+        i = _first_bad(frac)
+        raise SSStatsError(
+            f"`{name}` must be a whole number (a count); got {_fmt(arr[i])}{_where(i, labels, scalar)}"
+        )
+    return arr
+
+
+def as_nonnegative(value: Any, name: str, labels: Sequence | None = None) -> np.ndarray:
+    """Validate finite values >= 0 (e.g. expected counts)."""
+    arr, scalar = _to_array(value, name)
+    labels = labels if labels is not None else labels_of(value)
+    _check_finite(arr, name, labels, scalar)
+    neg = arr < 0
+    if neg.any():
+        i = _first_bad(neg)
+        raise SSStatsError(f"`{name}` must be zero or more; got {_fmt(arr[i])}{_where(i, labels, scalar)}")
+    return arr
+
+
+def as_positive(value: Any, name: str, labels: Sequence | None = None) -> np.ndarray:
+    """Validate finite values > 0 (exposures, denominators, bed days)."""
+    arr, scalar = _to_array(value, name)
+    labels = labels if labels is not None else labels_of(value)
+    _check_finite(arr, name, labels, scalar)
+    bad = arr <= 0
+    if bad.any():
+        i = _first_bad(bad)
+        raise SSStatsError(f"`{name}` must be greater than zero; got {_fmt(arr[i])}{_where(i, labels, scalar)}")
+    return arr
+
+
+def as_probability(value: Any, name: str, labels: Sequence | None = None, *, open_interval: bool = False
+                   ) -> np.ndarray:
+    """Validate probabilities in [0, 1] (or (0, 1) with ``open_interval=True``)."""
+    arr, scalar = _to_array(value, name)
+    labels = labels if labels is not None else labels_of(value)
+    _check_finite(arr, name, labels, scalar)
+    bad = (arr <= 0) | (arr >= 1) if open_interval else (arr < 0) | (arr > 1)
+    if bad.any():
+        i = _first_bad(bad)
+        rng = "strictly between 0 and 1" if open_interval else "between 0 and 1"
+        raise SSStatsError(f"`{name}` must be a probability {rng}; got {_fmt(arr[i])}{_where(i, labels, scalar)}")
+    return arr
+
+
+def check_le(x: np.ndarray, n: np.ndarray, xname: str, nname: str, labels: Sequence | None = None) -> None:
+    """Check ``x <= n`` elementwise (e.g. events cannot exceed trials)."""
+    bad = x > n
+    if bad.any():
+        i = _first_bad(bad)
+        scalar = x.size == 1 and n.size == 1
+        raise SSStatsError(
+            f"`{xname}` must be less than or equal to `{nname}`; got {xname}={_fmt(x[i])} > "
+            f"{nname}={_fmt(n[i])}{_where(i, labels, scalar)}"
+        )
+
+
+def check_levels(level: Any, name: str = "level") -> tuple[float, ...]:
+    """Validate one or several confidence levels, each strictly between 0 and 1.
+
+    Returns a tuple of floats, so callers can always iterate.
+    """
+    if isinstance(level, (str, bytes)):
+        raise SSStatsError(f"`{name}` must be a number strictly between 0 and 1 (e.g. 0.95); got {level!r}")
+    levels = np.atleast_1d(np.asarray(level, dtype=object))
+    if levels.size == 0:
+        raise SSStatsError(f"`{name}` must hold at least one confidence level")
+    out = []
+    for v in levels:
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            raise SSStatsError(f"`{name}` must be a number strictly between 0 and 1 (e.g. 0.95); got {v!r}") from None
+        if not (0.0 < f < 1.0):
+            hint = " (give 0.95, not 95)" if f > 1 else ""
+            raise SSStatsError(f"`{name}` must be strictly between 0 and 1{hint}; got {_fmt(v)}")
+        out.append(f)
+    if len(set(out)) != len(out):
+        raise SSStatsError(f"`{name}` lists the same level twice: {out}")
+    return tuple(out)
+
+
+def check_method(method: Any, table: Mapping[str, Any], name: str = "method") -> Any:
+    """Look ``method`` up in a table of methods, with a message listing the valid names."""
+    if not isinstance(method, str) or method not in table:
+        valid = ", ".join(repr(k) for k in table)
+        raise SSStatsError(f"`{name}` must be one of {valid}; got {method!r}")
+    return table[method]
+
+
+def check_columns(frame: pd.DataFrame, required: Iterable[str], what: str = "the data") -> None:
+    """Check that ``frame`` is a DataFrame holding every required column."""
+    if not isinstance(frame, pd.DataFrame):
+        raise SSStatsError(f"{what} must be a pandas DataFrame; got {type(frame).__name__}")
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise SSStatsError(
+            f"{what} is missing required column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(c) for c in missing)}; it has {', '.join(repr(c) for c in frame.columns)}"
+        )
+
+
+def broadcast(arrays: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+    """Broadcast named 1-D arrays to a common length; length-1 arrays stretch, other mismatches are refused."""
+    sizes = {k: a.size for k, a in arrays.items()}
+    longs = {k: s for k, s in sizes.items() if s != 1}
+    if len(set(longs.values())) > 1:
+        desc = ", ".join(f"`{k}` has {s}" for k, s in sizes.items())
+        raise SSStatsError(f"inputs must have the same length (or length 1); {desc}")
+    n = max(sizes.values()) if sizes else 1
+    return [np.broadcast_to(a, (n,)).copy() if a.size == 1 else a for a in arrays.values()]
+
+
+def as_seed(seed: Any, name: str = "seed") -> np.random.Generator:
+    """Turn ``seed`` (int, ``SeedSequence`` or ``Generator``) into a ``numpy.random.Generator``.
+
+    ``None`` is refused: every random step in ssstats is seeded so results reproduce.
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None:
+        raise SSStatsError(f"`{name}` is required (an integer or numpy.random.Generator) so results reproduce")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer, np.random.SeedSequence)):
+        raise SSStatsError(f"`{name}` must be an integer, SeedSequence or numpy.random.Generator; got {seed!r}")
+    if isinstance(seed, (int, np.integer)) and seed < 0:
+        raise SSStatsError(f"`{name}` must be a non-negative integer; got {seed}")
+    return np.random.default_rng(seed)

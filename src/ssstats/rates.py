@@ -1,0 +1,494 @@
+"""Proportions and rates with confidence intervals, and two-group comparisons.
+
+Every function takes scalars, arrays or DataFrame columns (a Series' index becomes the ``unit`` column) and
+returns a tidy :class:`pandas.DataFrame`: the inputs, then ``estimate``, ``lower``, ``upper``, ``method`` and
+``level``.  Several confidence levels at once give one row per unit and level.
+
+Methods are looked up in a table (``PROPORTION_METHODS``, ``RATE_METHODS``).  Where statsmodels or SciPy
+implements a method, ssstats calls it, always naming the method (statsmodels' own default for proportions is the
+Wald interval, which under-covers badly for small counts).  What no library implements vectorised (mid-p limits,
+Byar's approximation as PHEindicatormethods writes it) is written here.
+
+References
+----------
+.. [1] Brown, L. D., Cai, T. T. and DasGupta, A. (2001). Interval estimation for a binomial proportion.
+   *Statistical Science* 16(2), 101-133.
+.. [2] Garwood, F. (1936). Fiducial limits for the Poisson distribution. *Biometrika* 28, 437-442.
+.. [3] Breslow, N. E. and Day, N. E. (1987). *Statistical Methods in Cancer Research, Vol. II*. IARC (Byar's
+   approximation).
+.. [4] Fingertips / PHEindicatormethods: ``phe_proportion``, ``phe_rate``, ``byars_lower``, ``byars_upper``.
+.. [5] Lancaster, H. O. (1961). Significance tests in discrete distributions. *JASA* 56, 223-234 (mid-p).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+from scipy.optimize import elementwise
+from statsmodels.stats import proportion as sm_prop
+from statsmodels.stats import rates as sm_rates
+
+from ._validate import (
+    SSStatsError,
+    as_counts,
+    as_positive,
+    as_probability,
+    broadcast,
+    check_le,
+    check_levels,
+    check_method,
+    labels_of,
+)
+
+__all__ = [
+    "proportion_ci",
+    "rate_ci",
+    "compare_proportions",
+    "compare_rates",
+    "proportion_test",
+    "PROPORTION_METHODS",
+    "RATE_METHODS",
+]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# proportion interval methods: (x, n, alpha) -> (lower, upper); x and n are float arrays, 0 <= x <= n, n > 0
+
+def _sm_proportion(method: str) -> Callable:
+    def f(x, n, alpha):
+        lo, hi = sm_prop.proportion_confint(x, n, alpha=alpha, method=method)
+        return np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+
+    f.__doc__ = f"statsmodels ``proportion_confint(method={method!r})``"
+    return f
+
+
+def _jeffreys_proportion(x, n, alpha):
+    """Beta(x + 1/2, n - x + 1/2) quantiles, with the one-sided limits at x = 0 and x = n (Brown et al. 2001)."""
+    lo = stats.beta.ppf(alpha / 2, x + 0.5, n - x + 0.5)
+    hi = stats.beta.isf(alpha / 2, x + 0.5, n - x + 0.5)
+    return np.where(x == 0, 0.0, lo), np.where(x == n, 1.0, hi)
+
+
+def _midp_proportion(x, n, alpha):
+    """Mid-p limits: solve P(X > x) + P(X = x)/2 = alpha/2 (lower) and P(X < x) + P(X = x)/2 = alpha/2."""
+    a2 = alpha / 2
+
+    def upper_tail(p, x, n):  # P(X > x) + 0.5 P(X = x), increasing in p
+        return stats.binom.sf(x, n, p) + 0.5 * stats.binom.pmf(x, n, p) - a2
+
+    def lower_tail(p, x, n):  # P(X < x) + 0.5 P(X = x), decreasing in p
+        return stats.binom.cdf(x - 1, n, p) + 0.5 * stats.binom.pmf(x, n, p) - a2
+
+    lo = np.zeros_like(x)
+    hi = np.ones_like(x)
+    m = x > 0
+    if m.any():
+        lo[m] = _bisect(upper_tail, 0.0, 1.0, (x[m], n[m]))
+    m = x < n
+    if m.any():
+        hi[m] = _bisect(lower_tail, 0.0, 1.0, (x[m], n[m]))
+    return lo, hi
+
+
+def _bisect(f, a, b, args):
+    """Vectorised bracketing root finder (SciPy's ``optimize.elementwise.find_root``), tight tolerances."""
+    n = args[0].size
+    a = np.broadcast_to(np.asarray(a, dtype=float), (n,))
+    b = np.broadcast_to(np.asarray(b, dtype=float), (n,))
+    res = elementwise.find_root(f, (a, b), args=args, tolerances=dict(xatol=1e-15, xrtol=4 * np.finfo(float).eps))
+    if not np.all(res.success):  # pragma: no cover - brackets are valid by construction
+        raise SSStatsError("a mid-p limit could not be found; this is a bug in ssstats, please report it")
+    return res.x
+
+
+PROPORTION_METHODS: dict[str, Callable] = {
+    "wilson": _sm_proportion("wilson"),
+    "exact": _sm_proportion("beta"),  # Clopper-Pearson, = R binom.test
+    "jeffreys": _jeffreys_proportion,
+    "agresti_coull": _sm_proportion("agresti_coull"),
+    "wald": _sm_proportion("normal"),
+    "mid_p": _midp_proportion,
+}
+"""Proportion interval methods by name.  ``agresti_coull`` and ``wald`` are truncated to [0, 1] (statsmodels)."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# rate interval methods for the Poisson mean of a count: (x, alpha) -> (lower, upper) on the count scale
+
+def _sm_poisson(method: str) -> Callable:
+    def f(x, alpha):
+        lo, hi = sm_rates.confint_poisson(x, np.ones_like(x), method=method, alpha=alpha)
+        return np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+
+    f.__doc__ = f"statsmodels ``confint_poisson(method={method!r})``"
+    return f
+
+
+def _byar(x, alpha):
+    """Byar's approximation as PHEindicatormethods writes it; lower limit 0 at x = 0."""
+    z = special.ndtri(1 - alpha / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo = x * (1 - 1 / (9 * x) - z / (3 * np.sqrt(x))) ** 3
+    hi = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * np.sqrt(x + 1))) ** 3
+    return np.where(x == 0, 0.0, lo), hi
+
+
+def _jeffreys_poisson(x, alpha):
+    """Gamma(x + 1/2) quantiles, lower limit 0 at x = 0."""
+    lo = stats.gamma.ppf(alpha / 2, x + 0.5)
+    hi = stats.gamma.isf(alpha / 2, x + 0.5)
+    return np.where(x == 0, 0.0, lo), hi
+
+
+def _midp_poisson(x, alpha):
+    """Mid-p limits for a Poisson mean."""
+    a2 = alpha / 2
+
+    def upper_tail(mu, x):  # P(X > x) + 0.5 P(X = x), increasing in mu
+        return stats.poisson.sf(x, mu) + 0.5 * stats.poisson.pmf(x, mu) - a2
+
+    def lower_tail(mu, x):  # P(X < x) + 0.5 P(X = x), decreasing in mu
+        return stats.poisson.cdf(x - 1, mu) + 0.5 * stats.poisson.pmf(x, mu) - a2
+
+    top = x + 20 * np.sqrt(x + 1) + 50  # far above any upper limit for alpha >= 1e-12
+    lo = np.zeros_like(x)
+    m = x > 0
+    if m.any():
+        lo[m] = _bisect(upper_tail, 0.0, x[m], (x[m],))
+    hi = _bisect(lower_tail, 0.0, top, (x,))
+    return lo, hi
+
+
+RATE_METHODS: dict[str, Callable] = {
+    "exact": _sm_poisson("exact-c"),  # Garwood; gamma quantiles
+    "byar": _byar,
+    "score": _sm_poisson("score"),
+    "jeffreys": _jeffreys_poisson,
+    "wald": _sm_poisson("wald"),
+    "mid_p": _midp_poisson,
+}
+"""Poisson-rate interval methods by name.  ``wald`` is truncated at 0 (statsmodels)."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+def _long(frame: pd.DataFrame, blocks: list[dict]) -> pd.DataFrame:
+    """Stack one block of columns per level below a repeated frame of inputs."""
+    parts = [frame.assign(**b) for b in blocks]
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return out
+
+
+def _inputs(labels, **cols) -> pd.DataFrame:
+    data = {}
+    if labels is not None:
+        data["unit"] = labels
+    data.update(cols)
+    return pd.DataFrame(data)
+
+
+def proportion_ci(x, n, method: str = "wilson", level=0.95) -> pd.DataFrame:
+    """Confidence interval for a binomial proportion ``x / n``.
+
+    Parameters
+    ----------
+    x : int or array_like
+        Numbers of events (successes).  A :class:`pandas.Series` with an index gives the output a ``unit`` column.
+    n : int or array_like
+        Numbers of trials; ``0 <= x <= n`` and ``n > 0``.
+    method : {'wilson', 'exact', 'jeffreys', 'agresti_coull', 'wald', 'mid_p'}
+        ``'wilson'`` score interval (= R ``prop.test(correct = FALSE)``); ``'exact'`` Clopper-Pearson
+        (= R ``binom.test``); ``'jeffreys'`` equal-tailed Beta(x + 1/2, n - x + 1/2) with the one-sided limit at
+        x = 0 and x = n; ``'agresti_coull'``; ``'wald'`` (under-covers: shown for comparison only);
+        ``'mid_p'`` Clopper-Pearson mid-p.  ``'agresti_coull'`` and ``'wald'`` are truncated to [0, 1].
+    level : float or sequence of float
+        Confidence level(s), each strictly between 0 and 1, e.g. ``(0.95, 0.998)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``[unit,] x, n, estimate, lower, upper, method, level``; one row per unit and level (levels
+        stacked in the order given).
+
+    Raises
+    ------
+    SSStatsError
+        Negative, non-integer, missing or infinite counts, ``x > n``, ``n = 0``, a level outside (0, 1), an unknown
+        method, or inputs of different lengths.  The message names the argument, position and value.
+
+    Notes
+    -----
+    At ``x = 0`` every method gives lower limit 0, and at ``x = n`` upper limit 1 (the one-sided limits); no
+    method returns NaN.
+
+    Examples
+    --------
+    >>> proportion_ci(26, 1374)[["estimate", "lower", "upper"]].round(4)
+       estimate   lower   upper
+    0    0.0189  0.0129  0.0276
+    """
+    labels = labels_of(x) if labels_of(x) is not None else labels_of(n)
+    fn = check_method(method, PROPORTION_METHODS)
+    levels = check_levels(level)
+    xa = as_counts(x, "x", labels)
+    na = as_counts(n, "n", labels)
+    xa, na = broadcast({"x": xa, "n": na})
+    if labels is not None and len(labels) != xa.size:
+        labels = None
+    zero = na == 0
+    if zero.any():
+        i = int(np.flatnonzero(zero)[0])
+        where = f" for unit {labels[i]!r} (position {i})" if labels is not None else f" at position {i}"
+        raise SSStatsError(f"`n` must be greater than zero (a proportion needs trials); got 0{where}")
+    check_le(xa, na, "x", "n", labels)
+    est = xa / na
+    blocks = []
+    for lev in levels:
+        lo, hi = fn(xa, na, 1 - lev)
+        lo = np.where(xa == 0, 0.0, lo)
+        hi = np.where(xa == na, 1.0, hi)
+        blocks.append(dict(estimate=est, lower=lo, upper=hi, method=method, level=lev))
+    return _long(_inputs(labels, x=xa.astype(np.int64), n=na.astype(np.int64)), blocks)
+
+
+def rate_ci(count, exposure, method: str = "exact", level=0.95, per: float = 1) -> pd.DataFrame:
+    """Confidence interval for a Poisson rate ``count / exposure * per``.
+
+    Parameters
+    ----------
+    count : int or array_like
+        Event counts (non-negative integers).
+    exposure : float or array_like
+        Exposure, e.g. occupied bed days; must be greater than zero.
+    method : {'exact', 'byar', 'score', 'jeffreys', 'wald', 'mid_p'}
+        ``'exact'`` Garwood's gamma-quantile limits (= R ``poisson.test``, statsmodels ``'exact-c'``);
+        ``'byar'`` Byar's approximation in the form PHEindicatormethods uses (lower limit 0 at count 0);
+        ``'score'``; ``'jeffreys'`` Gamma(x + 1/2) quantiles; ``'wald'`` (truncated at 0); ``'mid_p'``.
+    level : float or sequence of float
+        Confidence level(s).
+    per : float
+        Multiplier for the rate, e.g. ``1000`` for a rate per 1,000 bed days when exposure is in bed days.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``[unit,] count, exposure, per, estimate, lower, upper, method, level``.
+
+    Notes
+    -----
+    PHEindicatormethods' ``phe_rate`` uses the exact method below 10 events and Byar's from 10 up; here the
+    method is always the one named.
+
+    Examples
+    --------
+    >>> rate_ci(15, 400)[["estimate", "lower", "upper"]].round(5)
+       estimate    lower    upper
+    0    0.0375  0.02099  0.06185
+    """
+    labels = labels_of(count) if labels_of(count) is not None else labels_of(exposure)
+    fn = check_method(method, RATE_METHODS)
+    levels = check_levels(level)
+    c = as_counts(count, "count", labels)
+    e = as_positive(exposure, "exposure", labels)
+    per_a = as_positive(per, "per")
+    if per_a.size != 1:
+        raise SSStatsError(f"`per` must be a single number; got {per_a.size} values")
+    c, e = broadcast({"count": c, "exposure": e})
+    if labels is not None and len(labels) != c.size:
+        labels = None
+    scale = float(per_a[0]) / e
+    est = c * scale
+    blocks = []
+    for lev in levels:
+        lo, hi = fn(c, 1 - lev)
+        lo = np.where(c == 0, 0.0, lo)
+        blocks.append(dict(estimate=est, lower=lo * scale, upper=hi * scale, method=method, level=lev))
+    return _long(_inputs(labels, count=c.astype(np.int64), exposure=e, per=float(per_a[0])), blocks)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# comparisons
+
+@dataclass(frozen=True)
+class _Comparison:
+    measure: str  # "difference" | "ratio" | "odds_ratio"
+    sm_compare: str  # statsmodels' name
+    ci_method: str
+    null: float
+
+
+_PROPORTION_COMPARISONS = {
+    "difference": _Comparison("difference", "diff", "newcomb", 0.0),
+    "ratio": _Comparison("ratio", "ratio", "log-adjusted", 1.0),
+    "odds_ratio": _Comparison("odds_ratio", "odds-ratio", "logit-adjusted", 1.0),
+}
+
+
+def compare_proportions(x1, n1, x2, n2, level: float = 0.95, measures=("difference", "ratio")) -> pd.DataFrame:
+    """Compare two independent proportions ``x1/n1`` and ``x2/n2``.
+
+    Differences get Newcombe's hybrid score interval, ratios the log-adjusted interval and odds ratios the
+    logit-adjusted interval (statsmodels ``confint_proportions_2indep``).  The test is the score test of
+    equal proportions (statsmodels ``test_proportions_2indep(method='score')``) and, for reference with small
+    counts, Fisher's exact test (SciPy).
+
+    Parameters
+    ----------
+    x1, n1, x2, n2 : int or array_like
+        Events and trials in group 1 and group 2.
+    level : float
+        Confidence level.
+    measures : sequence of {'difference', 'ratio', 'odds_ratio'}
+        Which contrasts to report (group 1 against group 2).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per comparison and measure: ``x1, n1, x2, n2, p1, p2, measure, estimate, lower, upper, method,
+        level, statistic, p_value, test, fisher_p_value``.
+
+    Examples
+    --------
+    >>> compare_proportions(26, 1374, 256, 6539)[["measure", "estimate"]].round(4)
+          measure  estimate
+    0  difference   -0.0202
+    1       ratio    0.4833
+    """
+    (lev,) = check_levels(level)
+    if isinstance(measures, str):
+        measures = (measures,)
+    comps = [check_method(m, _PROPORTION_COMPARISONS, "measures") for m in measures]
+    a = as_counts(x1, "x1")
+    b = as_counts(n1, "n1")
+    c = as_counts(x2, "x2")
+    d = as_counts(n2, "n2")
+    a, b, c, d = broadcast({"x1": a, "n1": b, "x2": c, "n2": d})
+    for arr, nm in ((b, "n1"), (d, "n2")):
+        as_positive(arr, nm)
+    check_le(a, b, "x1", "n1")
+    check_le(c, d, "x2", "n2")
+    with np.errstate(all="ignore"):
+        test = sm_prop.test_proportions_2indep(a, b, c, d, method="score", compare="diff")
+    fisher = np.array([stats.fisher_exact(np.array([[ai, bi - ai], [ci, di - ci]], dtype=np.int64)).pvalue
+                       for ai, bi, ci, di in zip(a, b, c, d)])
+    rows = []
+    for comp in comps:
+        with np.errstate(all="ignore"):
+            lo, hi = sm_prop.confint_proportions_2indep(a, b, c, d, method=comp.ci_method,
+                                                         compare=comp.sm_compare, alpha=1 - lev)
+        p1, p2 = a / b, c / d
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est = {"difference": p1 - p2, "ratio": p1 / p2,
+                   "odds_ratio": (p1 / (1 - p1)) / (p2 / (1 - p2))}[comp.measure]
+        rows.append(pd.DataFrame(dict(
+            x1=a.astype(np.int64), n1=b.astype(np.int64), x2=c.astype(np.int64), n2=d.astype(np.int64),
+            p1=p1, p2=p2, measure=comp.measure, estimate=est,
+            lower=np.asarray(lo, float), upper=np.asarray(hi, float),
+            method=comp.ci_method, level=lev, statistic=np.asarray(test.statistic, float),
+            p_value=np.asarray(test.pvalue, float), test="score", fisher_p_value=fisher,
+        )))
+    return pd.concat(rows, ignore_index=True)
+
+
+_RATE_COMPARISONS = {
+    "difference": _Comparison("difference", "diff", "score", 0.0),
+    "ratio": _Comparison("ratio", "ratio", "score", 1.0),
+}
+
+
+def compare_rates(c1, e1, c2, e2, level: float = 0.95, measures=("ratio", "difference"), per: float = 1
+                  ) -> pd.DataFrame:
+    """Compare two independent Poisson rates ``c1/e1`` and ``c2/e2``.
+
+    Intervals by the score method and the test by the conditional exact (binomial) test, both from
+    ``statsmodels.stats.rates`` (``confint_poisson_2indep``, ``test_poisson_2indep(method='exact-cond')``).
+
+    Parameters
+    ----------
+    c1, e1, c2, e2 : array_like
+        Counts and exposures of group 1 and group 2.
+    level : float
+        Confidence level.
+    measures : sequence of {'ratio', 'difference'}
+        Which contrasts to report.
+    per : float
+        Multiplier for the rates and their difference (e.g. 1000 for per 1,000 bed days).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``c1, e1, c2, e2, rate1, rate2, measure, estimate, lower, upper, method, level, statistic, p_value, test``.
+    """
+    (lev,) = check_levels(level)
+    if isinstance(measures, str):
+        measures = (measures,)
+    comps = [check_method(m, _RATE_COMPARISONS, "measures") for m in measures]
+    a = as_counts(c1, "c1")
+    b = as_positive(e1, "e1")
+    c = as_counts(c2, "c2")
+    d = as_positive(e2, "e2")
+    per_v = float(as_positive(per, "per")[0])
+    a, b, c, d = broadcast({"c1": a, "e1": b, "c2": c, "e2": d})
+    tests = [sm_rates.test_poisson_2indep(int(ai), bi, int(ci), di, method="exact-cond")
+             for ai, bi, ci, di in zip(a, b, c, d)]
+    stat = np.array([t.statistic for t in tests], dtype=float)
+    pval = np.array([t.pvalue for t in tests], dtype=float)
+    rows = []
+    for comp in comps:
+        lo, hi = sm_rates.confint_poisson_2indep(a, b, c, d, method=comp.ci_method, compare=comp.sm_compare,
+                                                 alpha=1 - lev)
+        r1, r2 = a / b, c / d
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est = r1 / r2 if comp.measure == "ratio" else (r1 - r2) * per_v
+        scale = per_v if comp.measure == "difference" else 1.0
+        rows.append(pd.DataFrame(dict(
+            c1=a.astype(np.int64), e1=b, c2=c.astype(np.int64), e2=d, rate1=r1 * per_v, rate2=r2 * per_v,
+            measure=comp.measure, estimate=est, lower=np.asarray(lo, float) * scale,
+            upper=np.asarray(hi, float) * scale, method=comp.ci_method, level=lev, statistic=stat,
+            p_value=pval, test="exact-cond",
+        )))
+    return pd.concat(rows, ignore_index=True)
+
+
+def proportion_test(x, n, value, alternative: str = "two-sided") -> pd.DataFrame:
+    """Exact binomial test of ``x`` events in ``n`` trials against a reference proportion ``value``.
+
+    Used to set a unit's or a study's proportion against a national figure whose own sampling error is negligible
+    (e.g. 26 charges of 1,374 reports against the national rape charge rate).  Two-sided p-values are the
+    central (doubled one-sided) exact p-values, capped at 1, as R ``exactci::binom.exact(tsmethod = "central")``;
+    they are vectorised.
+
+    Parameters
+    ----------
+    x, n : int or array_like
+        Events and trials.
+    value : float or array_like
+        Reference proportion(s), strictly between 0 and 1.
+    alternative : {'two-sided', 'less', 'greater'}
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``[unit,] x, n, value, estimate, expected, p_less, p_greater, p_value, alternative``.
+    """
+    labels = labels_of(x)
+    alt = check_method(alternative, {"two-sided": "two-sided", "less": "less", "greater": "greater"}, "alternative")
+    xa = as_counts(x, "x", labels)
+    na = as_counts(n, "n", labels)
+    va = as_probability(value, "value", open_interval=True)
+    xa, na, va = broadcast({"x": xa, "n": na, "value": va})
+    if labels is not None and len(labels) != xa.size:
+        labels = None
+    as_positive(na, "n", labels)
+    check_le(xa, na, "x", "n", labels)
+    p_less = stats.binom.cdf(xa, na, va)
+    p_greater = stats.binom.sf(xa - 1, na, va)
+    p = {"less": p_less, "greater": p_greater,
+         "two-sided": np.minimum(1.0, 2 * np.minimum(p_less, p_greater))}[alt]
+    return _inputs(labels, x=xa.astype(np.int64), n=na.astype(np.int64), value=va, estimate=xa / na,
+                   expected=na * va, p_less=p_less, p_greater=p_greater, p_value=p, alternative=alt)
