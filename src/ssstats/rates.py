@@ -440,8 +440,11 @@ def compare_rates(c1, e1, c2, e2, level: float = 0.95, measures=("ratio", "diffe
     pval = np.array([t.pvalue for t in tests], dtype=float)
     rows = []
     for comp in comps:
-        lo, hi = sm_rates.confint_poisson_2indep(a, b, c, d, method=comp.ci_method, compare=comp.sm_compare,
-                                                 alpha=1 - lev)
+        # statsmodels' score interval solves one comparison at a time; comparisons are few (not units)
+        ci = np.array([sm_rates.confint_poisson_2indep(int(ai), bi, int(ci_), di, method=comp.ci_method,
+                                                       compare=comp.sm_compare, alpha=1 - lev)
+                       for ai, bi, ci_, di in zip(a, b, c, d)], dtype=float).reshape(-1, 2)
+        lo, hi = ci[:, 0], ci[:, 1]
         r1, r2 = a / b, c / d
         with np.errstate(divide="ignore", invalid="ignore"):
             est = r1 / r2 if comp.measure == "ratio" else (r1 - r2) * per_v

@@ -1,0 +1,203 @@
+"""Tests of ssstats.rates against R (tests/results/rates_reference.R) and published test vectors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import ssstats as ss
+from ssstats import SSStatsError
+from ssstats.rates import PROPORTION_METHODS, RATE_METHODS
+
+RESULTS = Path(__file__).parent / "results"
+RTOL = 1e-8
+
+
+# ------------------------------------------------------------------------------------------------ R references
+
+@pytest.fixture(scope="module")
+def r_props():
+    return pd.read_csv(RESULTS / "rates_proportions.csv")
+
+
+@pytest.fixture(scope="module")
+def r_pois():
+    return pd.read_csv(RESULTS / "rates_poisson.csv")
+
+
+@pytest.mark.parametrize("method", sorted(PROPORTION_METHODS))
+def test_proportion_ci_matches_r(r_props, method):
+    ref = r_props[r_props.method == method]
+    assert len(ref) >= 80
+    for level, grp in ref.groupby("level"):
+        out = ss.proportion_ci(grp.x.to_numpy(), grp.n.to_numpy(), method=method, level=level)
+        np.testing.assert_allclose(out.lower, grp.lower, rtol=RTOL, atol=1e-14)
+        np.testing.assert_allclose(out.upper, grp.upper, rtol=RTOL, atol=1e-14)
+
+
+@pytest.mark.parametrize("method", sorted(RATE_METHODS))
+def test_rate_ci_matches_r(r_pois, method):
+    ref = r_pois[r_pois.method == method]
+    assert len(ref) >= 75
+    for level, grp in ref.groupby("level"):
+        out = ss.rate_ci(grp["count"].to_numpy(), grp.exposure.to_numpy(), method=method, level=level)
+        np.testing.assert_allclose(out.lower, grp.lower, rtol=RTOL, atol=1e-14)
+        np.testing.assert_allclose(out.upper, grp.upper, rtol=RTOL, atol=1e-14)
+
+
+def test_proportion_test_matches_r():
+    ref = pd.read_csv(RESULTS / "rates_binomial_test.csv")
+    out = ss.proportion_test(ref.x.to_numpy(), ref.n.to_numpy(), ref.value.to_numpy())
+    for col in ("p_less", "p_greater", "p_value"):
+        np.testing.assert_allclose(out[col], ref[col], rtol=RTOL)
+
+
+def test_compare_proportions_matches_r():
+    ref = pd.read_csv(RESULTS / "rates_compare_proportions.csv")
+    out = ss.compare_proportions(ref.x1, ref.n1, ref.x2, ref.n2, measures="difference")
+    np.testing.assert_allclose(out.lower, ref.diff_lower, rtol=1e-7)
+    np.testing.assert_allclose(out.upper, ref.diff_upper, rtol=1e-7)
+    np.testing.assert_allclose(out.fisher_p_value, ref.fisher_p, rtol=1e-7)
+
+
+def test_compare_rates_matches_r():
+    ref = pd.read_csv(RESULTS / "rates_compare_rates.csv")
+    out = ss.compare_rates(ref.c1, ref.e1, ref.c2, ref.e2, measures="ratio")
+    np.testing.assert_allclose(out.p_value, ref.exact_cond_p, rtol=1e-7)
+    np.testing.assert_allclose(out.estimate, (ref.c1 / ref.e1) / (ref.c2 / ref.e2), rtol=1e-12)
+
+
+# ------------------------------------------------------------------------------- published test vectors (methods.md)
+
+def test_pheindicatormethods_vectors():
+    # Byar x = 65 and x = 1045 (PHEindicatormethods tests)
+    out = ss.rate_ci([65, 1045], 1, method="byar")
+    np.testing.assert_allclose(out.lower, [50.163187710459454, 982.59320180733255], rtol=1e-12)
+    np.testing.assert_allclose(out.upper, [82.849138545939837, 1110.3312129856499], rtol=1e-12)
+    # Wilson 65/100 at 95% and 99.8%
+    out = ss.proportion_ci(65, 100, level=(0.95, 0.998))
+    np.testing.assert_allclose(out.lower, [0.55254443296887967, 0.49549465740704313], rtol=1e-10)
+    np.testing.assert_allclose(out.upper, [0.73635751756902468, 0.77835406140896968], rtol=1e-10)
+    # phe_rate 1 per 100 (exact), multiplier 100
+    out = ss.rate_ci(1, 100, method="exact", per=100)
+    np.testing.assert_allclose(out.lower, 0.025317807984289897, rtol=1e-10)
+    np.testing.assert_allclose(out.upper, 5.571643390938898, rtol=1e-10)
+
+
+def test_statsmodels_binom_package_vectors():
+    out = ss.proportion_ci([18, 18], [20, 20], method="wilson")
+    np.testing.assert_allclose([out.lower[0], out.upper[0]], [0.6989663547715128, 0.972133518786232], rtol=1e-10)
+    out = ss.proportion_ci(18, 20, method="exact")
+    np.testing.assert_allclose([out.lower[0], out.upper[0]], [0.6830172859809176, 0.9876514728297052], rtol=1e-10)
+    out = ss.rate_ci(15, 400, method="exact")
+    np.testing.assert_allclose([out.lower[0], out.upper[0]], [0.0209884653319583, 0.0618505471787146], rtol=1e-10)
+
+
+# ----------------------------------------------------------------------------------------------------- behaviour
+
+@pytest.mark.parametrize("method", sorted(PROPORTION_METHODS))
+def test_proportion_ends_are_one_sided_and_finite(method):
+    out = ss.proportion_ci([0, 7], [7, 7], method=method)
+    assert out.lower[0] == 0.0 and out.upper[1] == 1.0
+    assert np.isfinite(out[["lower", "upper"]].to_numpy()).all()
+
+
+@pytest.mark.parametrize("method", sorted(RATE_METHODS))
+def test_rate_zero_count(method):
+    out = ss.rate_ci(0, 250.0, method=method, per=1000)
+    assert out.lower[0] == 0.0
+    assert np.isfinite(out.upper[0])
+    assert out.upper[0] > 0 or method == "wald"
+
+
+def test_output_frame_shape_and_labels():
+    x = pd.Series([3, 0, 26], index=["Ward A", "Ward B", "Ward C"])
+    n = pd.Series([40, 12, 1374], index=x.index)
+    out = ss.proportion_ci(x, n, level=(0.95, 0.998))
+    assert list(out.columns) == ["unit", "x", "n", "estimate", "lower", "upper", "method", "level"]
+    assert len(out) == 6
+    assert list(out.unit[:3]) == ["Ward A", "Ward B", "Ward C"]
+    assert set(out.level) == {0.95, 0.998}
+    wide = out.pivot(index="unit", columns="level", values="lower")
+    assert (wide[0.998] <= wide[0.95]).all()
+    r = ss.rate_ci(x, n * 10, per=1000)
+    assert list(r.columns) == ["unit", "count", "exposure", "per", "estimate", "lower", "upper", "method", "level"]
+    np.testing.assert_allclose(r.estimate, x.to_numpy() / (n.to_numpy() * 10) * 1000)
+
+
+def test_dataframe_columns_in():
+    df = pd.DataFrame({"charges": [1, 2], "reports": [10, 20]})
+    out = ss.proportion_ci(df.charges, df.reports, method="exact")
+    assert "unit" not in out.columns
+    np.testing.assert_allclose(out.estimate, [0.1, 0.1])
+
+
+def test_broadcast_scalar_against_array():
+    out = ss.proportion_ci([1, 2, 3], 10)
+    assert list(out.n) == [10, 10, 10]
+
+
+# --------------------------------------------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        (dict(x=-1, n=10), "`x` must be a non-negative integer count; got -1"),
+        (dict(x=1.5, n=10), "`x` must be a whole number"),
+        (dict(x=11, n=10), "`x` must be less than or equal to `n`"),
+        (dict(x=0, n=0), "`n` must be greater than zero"),
+        (dict(x=np.nan, n=10), "must be finite"),
+        (dict(x=np.inf, n=10), "infinite"),
+        (dict(x=1, n=10, level=95), "give 0.95, not 95"),
+        (dict(x=1, n=10, level=0), "strictly between 0 and 1"),
+        (dict(x=1, n=10, method="clopper"), "`method` must be one of"),
+        (dict(x=[1, 2], n=[10, 10, 10]), "same length"),
+        (dict(x="3", n=10), "must be numeric"),
+    ],
+)
+def test_proportion_bad_input(kwargs, fragment):
+    with pytest.raises(SSStatsError, match=None) as info:
+        ss.proportion_ci(**kwargs)
+    assert fragment in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_bad_input_names_unit_and_position():
+    x = pd.Series([3, -2], index=["Ward A", "Ward B"])
+    with pytest.raises(SSStatsError, match=r"unit 'Ward B' \(position 1\)"):
+        ss.proportion_ci(x, 10)
+    with pytest.raises(SSStatsError, match="at position 2"):
+        ss.proportion_ci([1, 2, 30], [10, 10, 10])
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        (dict(count=-1, exposure=10), "`count` must be a non-negative integer count"),
+        (dict(count=1, exposure=0), "`exposure` must be greater than zero; got 0"),
+        (dict(count=1, exposure=-5), "`exposure` must be greater than zero"),
+        (dict(count=1, exposure=np.nan), "must be finite"),
+        (dict(count=1, exposure=10, per=0), "`per` must be greater than zero"),
+        (dict(count=1, exposure=10, method="poisson"), "`method` must be one of"),
+        (dict(count=[1, 2], exposure=[1, 2, 3]), "same length"),
+        (dict(count=1, exposure=10, level=1.0), "strictly between 0 and 1"),
+    ],
+)
+def test_rate_bad_input(kwargs, fragment):
+    with pytest.raises(SSStatsError) as info:
+        ss.rate_ci(**kwargs)
+    assert fragment in str(info.value)
+
+
+def test_compare_bad_input():
+    with pytest.raises(SSStatsError, match="`x1` must be less than or equal to `n1`"):
+        ss.compare_proportions(5, 4, 1, 10)
+    with pytest.raises(SSStatsError, match="`e2` must be greater than zero"):
+        ss.compare_rates(1, 10, 1, 0)
+    with pytest.raises(SSStatsError, match="`measures` must be one of"):
+        ss.compare_rates(1, 10, 1, 10, measures="odds")
+    with pytest.raises(SSStatsError, match="`value` must be a probability strictly between 0 and 1"):
+        ss.proportion_test(1, 10, 1.0)
