@@ -1,0 +1,44 @@
+"""Under-reporting: capture-recapture, multiple systems estimation, multipliers, relative completeness across
+units and probabilistic bias analysis.
+
+Modules: :mod:`.mse` (``fit_mse``), :mod:`.closed` (``closed_population``, Rcapture's ``closedp`` models),
+:mod:`.twolist` (``lincoln_petersen``, ``chapman``), :mod:`.multiplier` (``multiplier_estimate``),
+:mod:`.completeness` (``relative_completeness``), :mod:`.bias` (``bias_analysis``), and the shared machinery
+:mod:`.identifiability` (Fienberg-Rinaldo check) and ``_loglinear`` (batched IRLS).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_NAMES = {
+    "fit_mse": "mse",
+    "MSEResult": "mse",
+    "closed_population": "closed",
+    "ClosedPopulationResult": "closed",
+    "lincoln_petersen": "twolist",
+    "chapman": "twolist",
+    "multiplier_estimate": "multiplier",
+    "MultiplierResult": "multiplier",
+    "relative_completeness": "completeness",
+    "CompletenessResult": "completeness",
+    "bias_analysis": "bias",
+    "BiasAnalysisResult": "bias",
+    "DISTRIBUTIONS": "bias",
+}
+
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str):
+    try:
+        module = _NAMES[name]
+    except KeyError:
+        raise AttributeError(f"module 'ssstats.underreporting' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_NAMES))

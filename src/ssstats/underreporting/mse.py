@@ -1,0 +1,524 @@
+"""Multiple systems estimation: Poisson log-linear models for two or more overlapping lists.
+
+The observed counts of the ``2^k - 1`` non-empty capture histories are modelled as Poisson with
+``log mu = beta_0 + sum_j beta_j h_j + sum_{(i,j) in model} lambda_ij h_i h_j``; the unobserved (all-zero) cell,
+the *dark figure*, is ``exp(beta_0)``, and the total is ``N = n + exp(beta_0)`` with
+``SE = sqrt(exp(beta_0) + exp(2 beta_0) Var beta_0)`` (Rcapture's formula).  Fits use statsmodels' GLM.  With
+two lists and no interaction the estimate is Lincoln-Petersen's ``n1 n2 / m``.
+
+Model choice follows SparseMSE (Chan, Silverman and Vincent): ``"main"`` (independence), ``"stepwise"`` (add the
+pair whose total overlap has the smallest Poisson p-value below ``threshold``, while the estimate exists and is
+identifiable by the Fienberg-Rinaldo linear programme), ``"best"`` (every subset of overlapping pairs, ranked by
+AIC or BIC) or an explicit list of pairs.  A pair of lists with no overlap in the model is handled as SparseMSE
+does (its cells are fixed at zero and its parameter counted in AIC).
+
+Intervals: ``"lognormal"`` (``n + exp(qnorm(q, beta_0, se))``, SparseMSE), ``"profile"`` (multinomial profile
+likelihood, Rcapture's ``closedpCI``), ``"bootstrap"`` (multinomial resampling of the observed individuals with the
+model re-selected on every replicate, BCa quantiles with jackknife acceleration).  The bootstrap fits all replicates
+at once with a batched IRLS (``_loglinear.py``).
+
+References
+----------
+.. [1] Chan, L., Silverman, B. W. and Vincent, K. (2021). Multiple systems estimation for sparse capture data:
+   inferential challenges when there are nonoverlapping lists. *JASA* 116, 1297-1306 (R package SparseMSE).
+.. [2] Baillargeon, S. and Rivest, L.-P. (2007). Rcapture: loglinear models for capture-recapture in R.
+   *Journal of Statistical Software* 19(5).
+.. [3] Silverman, B. W. (2014). *Modern slavery: an application of multiple systems estimation*. Home Office.
+.. [4] Fienberg, S. E. and Rinaldo, A. (2012). Maximum likelihood estimation in log-linear models. *Annals of
+   Statistics* 40, 996-1023.
+.. [5] Efron, B. (1987). Better bootstrap confidence intervals. *JASA* 82, 171-185 (BCa).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import optimize, special, stats
+
+from .._result import Result, format_ci
+from .._validate import SSStatsError, as_seed, check_levels, check_method
+from ._loglinear import PairModels
+from ._tables import CaptureTable, capture_table
+
+__all__ = ["fit_mse", "MSEResult", "MODEL_CHOICES", "INTERVALS"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# one model fitted with statsmodels
+
+@dataclass
+class _Fit:
+    included: np.ndarray  # bool over pairs
+    empty: list[str]  # pairs in the model with no overlap (cells fixed at 0)
+    beta0: float
+    var_beta0: float
+    n: float
+    deviance: float
+    df: int
+    aic: float
+    bic: float
+    params: pd.Series
+    fitted: np.ndarray  # over all cells (0 where removed)
+    converged: bool
+
+    @property
+    def dark(self) -> float:
+        return float(np.exp(self.beta0))
+
+    @property
+    def estimate(self) -> float:
+        return self.n + self.dark
+
+    @property
+    def se(self) -> float:
+        return float(np.sqrt(self.dark + self.dark**2 * self.var_beta0))
+
+
+def _pair_names(lists: Sequence[str], pm: PairModels) -> list[str]:
+    return [f"{lists[i]}:{lists[j]}" for i, j in pm.pairs]
+
+
+def _fit_one(table: CaptureTable, pm: PairModels, included: np.ndarray) -> _Fit:
+    names = _pair_names(table.lists, pm)
+    y = table.y
+    pmask, cmask, empty = pm.masks(y[None, :], included[None, :])
+    keep = cmask[0] > 0
+    cols = pmask[0] > 0
+    X = pm.X[keep][:, cols]
+    colnames = np.array(["(Intercept)", *table.lists, *names])[cols]
+    if not pm.check(y > 0, included):
+        raise SSStatsError(_why_not(table, pm, included))
+    res = sm.GLM(y[keep], X, family=sm.families.Poisson()).fit(tol=1e-13, maxiter=200)
+    n_empty = int(empty[0].sum())
+    npar = X.shape[1] + n_empty
+    ll = float(res.llf)
+    fitted = np.zeros_like(y)
+    fitted[keep] = res.fittedvalues
+    return _Fit(
+        included=included.copy(), empty=[names[i] for i in np.flatnonzero(empty[0])],
+        beta0=float(res.params[0]), var_beta0=float(res.cov_params()[0, 0]), n=table.n,
+        deviance=float(res.deviance), df=int(round(res.df_resid)),
+        aic=-2 * ll + 2 * npar, bic=-2 * ll + np.log(table.n) * npar,
+        params=pd.Series(np.asarray(res.params), index=colnames), fitted=fitted,
+        converged=bool(res.converged),
+    )
+
+
+def _why_not(table: CaptureTable, pm: PairModels, included: np.ndarray) -> str:
+    names = _pair_names(table.lists, pm)
+    terms = [names[i] for i in np.flatnonzero(included)] or ["main effects only"]
+    y = table.y
+    pmask, cmask, _ = pm.masks(y[None, :], included[None, :])
+    X = pm.X[cmask[0] > 0][:, pmask[0] > 0]
+    from .identifiability import full_rank, mle_exists
+
+    reasons = []
+    if not full_rank(X):
+        reasons.append("the model's parameters are not identifiable from these lists (rank-deficient design)")
+    elif not mle_exists(X, y[cmask[0] > 0]):
+        reasons.append("the maximum-likelihood estimate does not exist (Fienberg-Rinaldo linear programme: the "
+                       "observed zero cells force some fitted values to 0 and the dark figure to infinity)")
+    tot = table.H.T @ y
+    if table.k == 2:
+        m = float(y[2])  # history 11 is code 3
+        if m == 0:
+            reasons.append(f"lists {table.lists[0]!r} and {table.lists[1]!r} share no record (m = 0), so the "
+                           f"Lincoln-Petersen estimate n1 n2 / m = {tot[0]:.0f} x {tot[1]:.0f} / 0 is infinite; "
+                           f"Chapman's estimator stays finite: use ssstats.chapman()")
+    return f"cannot fit model [{', '.join(terms)}]: " + "; ".join(reasons)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# model choice: (table, pm, model spec, options) -> (included, models table, dropped notes)
+
+def _parse_terms(model, table: CaptureTable, pm: PairModels) -> np.ndarray:
+    names = _pair_names(table.lists, pm)
+    lookup = {}
+    for idx, (i, j) in enumerate(pm.pairs):
+        a, b = table.lists[i], table.lists[j]
+        lookup[(a, b)] = lookup[(b, a)] = idx
+    inc = np.zeros(pm.npairs, bool)
+    for pos, term in enumerate(model):
+        parts = tuple(term.split(":")) if isinstance(term, str) else tuple(str(t) for t in term)
+        if len(parts) != 2 or parts not in lookup:
+            raise SSStatsError(
+                f"`model` must be 'main', 'stepwise', 'best' or a list of pairwise terms such as "
+                f"{names[0]!r}; got {term!r} at position {pos}; the lists are {', '.join(map(repr, table.lists))}"
+            )
+        inc[lookup[parts]] = True
+    return inc
+
+
+def _models_row(step, fit: _Fit, names, note="") -> dict:
+    terms = [names[i] for i in np.flatnonzero(fit.included)]
+    return {"step": step, "terms": " + ".join(terms) if terms else "(main effects)", "n_terms": len(terms),
+            "estimate": fit.estimate, "stderr": fit.se, "deviance": fit.deviance, "df": fit.df, "AIC": fit.aic,
+            "BIC": fit.bic, "note": note}
+
+
+def _choose_main(table, pm, opts):
+    inc = np.zeros(pm.npairs, bool)
+    fit = _fit_one(table, pm, inc)
+    return fit, pd.DataFrame([_models_row(0, fit, _pair_names(table.lists, pm))]), []
+
+
+def _choose_stepwise(table, pm, opts):
+    names = _pair_names(table.lists, pm)
+    inc_final, ok, steps = pm.stepwise(table.y[None, :], opts["threshold"], trace=True)
+    if not ok[0]:
+        raise SSStatsError(_why_not(table, pm, np.zeros(pm.npairs, bool)))
+    rows, notes = [], []
+    inc = np.zeros(pm.npairs, bool)
+    added_order = []
+    for s, step in enumerate(steps):
+        p = step["pvalues"]
+        j = int(np.argmin(p))
+        if p[j] < opts["threshold"] and not inc[j]:
+            added_order.append((j, float(p[j])))
+            inc = inc.copy()
+            inc[j] = True
+    assert np.array_equal(inc, inc_final[0])
+    inc = np.zeros(pm.npairs, bool)
+    rows.append(_models_row(0, _fit_one(table, pm, inc), names, "start: main effects"))
+    for s, (j, p) in enumerate(added_order, start=1):
+        inc = inc.copy()
+        inc[j] = True
+        rows.append(_models_row(s, _fit_one(table, pm, inc), names, f"added {names[j]} (Poisson p = {p:.3g})"))
+    fit = _fit_one(table, pm, inc)
+    if fit.empty:
+        notes.append(f"pairs with no overlap in the model ({', '.join(fit.empty)}): their cells are fixed at 0 "
+                     f"as in SparseMSE")
+    return fit, pd.DataFrame(rows), notes
+
+
+def _choose_best(table, pm, opts):
+    names = _pair_names(table.lists, pm)
+    overlap = table.y @ pm.Pc
+    cand = overlap > 0
+    notes = []
+    if (~cand).any():
+        notes.append("pairs with no overlap left out of the search: "
+                     + ", ".join(names[i] for i in np.flatnonzero(~cand)))
+    inc, ok, rows = pm.best_subset(table.y[None, :], cand, opts["criterion"])
+    if not ok[0]:
+        raise SSStatsError(_why_not(table, pm, np.zeros(pm.npairs, bool)))
+    n_bad = sum(1 for r in rows if not r[3])
+    if n_bad:
+        notes.append(f"{n_bad} of {len(rows)} models skipped: their estimate does not exist or is not "
+                     f"identifiable")
+    crit = opts["criterion"].upper()
+    tab = pd.DataFrame({
+        "terms": [" + ".join(names[i] for i in r[0]) or "(main effects)" for r in rows],
+        "n_terms": [len(r[0]) for r in rows], crit: [r[1] for r in rows],
+        "usable": [r[3] for r in rows],
+    }).sort_values(crit, na_position="last", kind="stable").reset_index(drop=True)
+    fit = _fit_one(table, pm, inc[0])
+    top = tab.head(10).copy()
+    est = []
+    for t in top["terms"]:
+        m = [] if t == "(main effects)" else t.split(" + ")
+        try:
+            est.append(_fit_one(table, pm, _parse_terms(m, table, pm)).estimate)
+        except SSStatsError:
+            est.append(np.nan)
+    top["estimate"] = est
+    return fit, top, notes
+
+
+def _choose_fixed(table, pm, opts):
+    inc = opts["included"]
+    fit = _fit_one(table, pm, inc)
+    notes = []
+    if fit.empty:
+        notes.append(f"pairs with no overlap in the model ({', '.join(fit.empty)}): their cells are fixed at 0 "
+                     f"as in SparseMSE")
+    return fit, pd.DataFrame([_models_row(0, fit, _pair_names(table.lists, pm))]), notes
+
+
+MODEL_CHOICES = {"main": _choose_main, "stepwise": _choose_stepwise, "best": _choose_best}
+"""Model choices by name; a list of pairwise terms fits that model."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# batched re-selection (bootstrap, jackknife)
+
+def _reselect(Y: np.ndarray, pm: PairModels, spec: str, opts) -> tuple[np.ndarray, np.ndarray]:
+    """Dark figure for each table in ``Y`` with the model re-selected; returns ``(dark, ok)``."""
+    B = Y.shape[0]
+    if spec == "stepwise":
+        inc, ok = pm.stepwise(Y, opts["threshold"])
+    elif spec == "best":
+        inc, ok, _ = pm.best_subset(Y, np.ones(pm.npairs, bool), opts["criterion"])
+    else:
+        inc = np.broadcast_to(opts["included"], (B, pm.npairs)).copy()
+        ok = pm.check_many(Y, inc)
+    dark = np.full(B, np.nan)
+    if ok.any():
+        beta, _, _, _, conv = pm.fit(Y[ok], inc[ok])
+        d = np.exp(beta[:, 0])
+        d[~conv] = np.nan
+        dark[ok] = d
+    ok = ok & np.isfinite(dark)
+    return dark, ok
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# intervals: (table, pm, fit, spec, opts, alpha) -> (lower, upper, extra dict)
+
+def _lognormal(table, pm, fit, spec, opts, alpha):
+    sd = np.sqrt(fit.var_beta0)
+    q = stats.norm.ppf([alpha / 2, 1 - alpha / 2], fit.beta0, sd)
+    lo, hi = table.n + np.exp(q)
+    return float(lo), float(hi), {}
+
+
+def _profile_loglik(table, pm, fit, N):
+    """Multinomial log-likelihood profiled over the log-linear parameters, at total ``N`` (Rcapture)."""
+    keep = fit.fitted > 0
+    cols = np.concatenate([[True], np.ones(table.k, bool), fit.included & ~np.isin(
+        np.arange(pm.npairs), [i for i in range(pm.npairs) if f"{table.lists[pm.pairs[i][0]]}:"
+                               f"{table.lists[pm.pairs[i][1]]}" in fit.empty])])
+    X = np.vstack([np.eye(1, pm.X.shape[1]), pm.X[keep]])[:, cols]
+    y = np.concatenate([[N - table.n], table.y[keep]])
+    from ._loglinear import irls_batch
+
+    _, mu, _ = irls_batch(X, y[None, :], tol=1e-13)
+    mu = mu[0]
+    return float(special.gammaln(N + 1) - special.gammaln(N - table.n + 1)
+                 + np.sum(special.xlogy(y, mu / N)))
+
+
+def _profile(table, pm, fit, spec, opts, alpha):
+    n = table.n
+    f = lambda N: -_profile_loglik(table, pm, fit, N)  # noqa: E731
+    top = n + 50 * (fit.dark + 10 * fit.se + 10)
+    res = optimize.minimize_scalar(f, bounds=(n, top), method="bounded",
+                                   options={"xatol": 1e-10 * max(1.0, n)})
+    n_hat, lmax = float(res.x), -float(res.fun)
+    crit = stats.chi2.ppf(1 - alpha, 1) / 2
+    g = lambda N: lmax - _profile_loglik(table, pm, fit, N) - crit  # noqa: E731
+    lo = n if g(n) <= 0 else optimize.brentq(g, n, n_hat, xtol=1e-10)
+    hi_b = n_hat + max(fit.se, 1.0)
+    for _ in range(60):
+        if g(hi_b) > 0:
+            break
+        hi_b = n_hat + 2 * (hi_b - n_hat)
+    else:
+        return float(lo), np.inf, {"profile_mle": n_hat}
+    hi = optimize.brentq(g, n_hat, hi_b, xtol=1e-10)
+    return float(lo), float(hi), {"profile_mle": n_hat}
+
+
+def _bootstrap(table, pm, fit, spec, opts, alpha):
+    rng = opts["rng"]
+    B = opts["n_boot"]
+    p = table.y / table.n
+    Y = rng.multinomial(int(table.n), p, size=B).astype(float)
+    from tqdm.auto import tqdm
+
+    dark = np.empty(B)
+    ok = np.empty(B, bool)
+    chunk = 100
+    for s in tqdm(range(0, B, chunk), desc="MSE bootstrap", unit="x100 replicates", disable=not opts["progress"]):
+        dark[s:s + chunk], ok[s:s + chunk] = _reselect(Y[s:s + chunk], pm, spec, opts)
+    N_b = table.n + dark[ok]
+    theta = fit.estimate
+    # BCa: bias correction from the replicates, acceleration from the delete-one-individual jackknife
+    z0 = stats.norm.ppf((np.sum(N_b < theta) + 0.5 * np.sum(N_b == theta)) / N_b.size)
+    cells = np.flatnonzero(table.y > 0)
+    Yj = np.repeat(table.y[None, :], cells.size, axis=0)
+    Yj[np.arange(cells.size), cells] -= 1
+    dj, okj = _reselect(Yj, pm, spec, opts)
+    w = table.y[cells][okj]
+    tj = (table.n - 1) + dj[okj]
+    tbar = np.sum(w * tj) / w.sum()
+    d = tbar - tj
+    denom = np.sum(w * d**2) ** 1.5
+    acc = float(np.sum(w * d**3) / (6 * denom)) if denom > 0 else 0.0
+    za = stats.norm.ppf([alpha / 2, 1 - alpha / 2])
+    adj = stats.norm.cdf(z0 + (z0 + za) / (1 - acc * (z0 + za)))
+    lo, hi = np.quantile(N_b, adj)
+    return float(lo), float(hi), {"boot": N_b, "n_boot_failed": int((~ok).sum()), "bca_z0": float(z0),
+                                  "bca_acceleration": acc}
+
+
+INTERVALS = {"lognormal": _lognormal, "profile": _profile, "bootstrap": _bootstrap}
+"""Interval methods for the population total by name."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+@dataclass(repr=False)
+class MSEResult(Result):
+    """A multiple systems estimate.
+
+    Attributes
+    ----------
+    estimate, lower, upper : float
+        Estimated total population (observed + dark figure) and its interval.
+    dark_figure : float
+        Estimated number never recorded on any list, ``exp(beta_0)``.
+    n_observed : float
+        Distinct individuals recorded on at least one list.
+    stderr : float
+        Standard error of the estimate (Rcapture's formula).
+    terms : list of str
+        Pairwise interactions in the chosen model (``"A:B"``).
+    models : pandas.DataFrame
+        The models tried (stepwise path, or the best models of the exhaustive search).
+    dropped : list of str
+        What was left out and why (pairs with no overlap, models whose estimate does not exist, failed
+        bootstrap replicates).
+    """
+
+    estimate: float
+    lower: float
+    upper: float
+    dark_figure: float
+    n_observed: float
+    stderr: float
+    terms: list
+    models: pd.DataFrame
+    dropped: list
+    model: str
+    interval: str
+    level: float
+    lists: tuple
+    deviance: float
+    df: int
+    aic: float
+    bic: float
+    params: pd.Series
+    table: pd.DataFrame
+    extra: dict = field(default_factory=dict)
+
+    _plot_function = "plot_mse"
+
+    @property
+    def boot(self) -> np.ndarray | None:
+        """Bootstrap replicates of the total (``interval="bootstrap"`` only)."""
+        return self.extra.get("boot")
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{
+            "n_observed": self.n_observed, "dark_figure": self.dark_figure, "estimate": self.estimate,
+            "stderr": self.stderr, "lower": self.lower, "upper": self.upper, "model": self.model,
+            "terms": " + ".join(self.terms) if self.terms else "(main effects)", "method": self.interval,
+            "level": self.level, "deviance": self.deviance, "df": self.df, "AIC": self.aic, "BIC": self.bic,
+        }])
+
+    def summary(self) -> str:
+        lines = [
+            f"Multiple systems estimate ({len(self.lists)} lists: {', '.join(self.lists)}; model {self.model!r})",
+            f"  observed {self.n_observed:,.0f}; dark figure {self.dark_figure:,.1f}",
+            f"  total {format_ci(self.estimate, self.lower, self.upper, digits=5)} "
+            f"({self.level:.0%} {self.interval} interval); s.e. {self.stderr:,.1f}",
+            f"  terms: {', '.join(self.terms) if self.terms else '(main effects only)'}",
+            f"  deviance {self.deviance:.3f} on {self.df} df; AIC {self.aic:.3f}; BIC {self.bic:.3f}",
+        ]
+        lines += [f"  note: {d}" for d in self.dropped]
+        return "\n".join(lines)
+
+
+def fit_mse(data, count: str | None = None, model="main", interval: str = "lognormal", level: float = 0.95,
+            n_boot: int = 1000, seed=None, threshold: float = 0.02, criterion: str = "aic",
+            progress: bool = True) -> MSEResult:
+    """Estimate a population total from two or more overlapping lists (multiple systems estimation).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        0/1 capture histories, one column per list, and either a count column (named by ``count``) or one row
+        per individual.
+    count : str, optional
+        Name of the count column.
+    model : {"main", "stepwise", "best"} or list of str
+        ``"main"``: main effects (independent lists); ``"stepwise"``: SparseMSE's stepwise selection;
+        ``"best"``: every subset of pairwise interactions between overlapping lists, ranked by ``criterion``; or
+        an explicit list of pairwise terms, e.g. ``["LA:NG", "PFNCA:GO"]``.
+    interval : {"lognormal", "profile", "bootstrap"}
+        Interval for the total.
+    level : float
+        Confidence level.
+    n_boot : int
+        Bootstrap replicates (``interval="bootstrap"``).
+    seed : int or numpy.random.Generator
+        Required for the bootstrap.
+    threshold : float
+        Stepwise p-value threshold (SparseMSE's ``pthresh``, 0.02).
+    criterion : {"aic", "bic"}
+        Ranking for ``model="best"``.
+    progress : bool
+        Show a progress bar during the bootstrap.
+
+    Returns
+    -------
+    MSEResult
+
+    Raises
+    ------
+    SSStatsError
+        Bad input (see :func:`capture_table`), an unknown model or interval, or a model whose estimate does not
+        exist or is not identifiable (e.g. two lists with no overlap: use :func:`ssstats.chapman`).
+
+    Notes
+    -----
+    Multiple systems estimation assumes a closed population, that every individual is correctly matched across
+    lists, and that the chosen model captures the dependence between lists; a three-way or higher dependence
+    cannot be detected from the data.
+
+    References
+    ----------
+    See the module docstring (SparseMSE; Rcapture; Silverman 2014).
+
+    Examples
+    --------
+    >>> import pandas as pd, ssstats as ss
+    >>> d = pd.read_csv("data/uk2013_modern_slavery_5lists.csv")  # doctest: +SKIP
+    >>> ss.fit_mse(d, count="count", model="stepwise").estimate  # doctest: +SKIP
+    11313.0...
+    """
+    table = capture_table(data, count)
+    (level,) = check_levels(level)
+    interval_fn = check_method(interval, INTERVALS, "interval")
+    if criterion not in ("aic", "bic"):
+        raise SSStatsError(f"`criterion` must be one of 'aic', 'bic'; got {criterion!r}")
+    if not (isinstance(threshold, (int, float)) and 0 <= threshold <= 1):
+        raise SSStatsError(f"`threshold` must be a p-value between 0 and 1; got {threshold!r}")
+    pm = PairModels(table.H)
+    opts = {"threshold": float(threshold), "criterion": criterion, "progress": progress}
+    if isinstance(model, str):
+        choose = check_method(model, MODEL_CHOICES, "model")
+        spec = model
+    elif isinstance(model, Sequence) and not isinstance(model, (bytes,)):
+        opts["included"] = _parse_terms(model, table, pm)
+        choose, spec = _choose_fixed, "fixed"
+    else:
+        raise SSStatsError(f"`model` must be 'main', 'stepwise', 'best' or a list of pairwise terms; got {model!r}")
+    if spec == "main":
+        opts["included"] = np.zeros(pm.npairs, bool)
+    if interval == "bootstrap":
+        if not isinstance(n_boot, (int, np.integer)) or isinstance(n_boot, bool) or n_boot < 10:
+            raise SSStatsError(f"`n_boot` must be an integer of at least 10; got {n_boot!r}")
+        opts["rng"] = as_seed(seed)
+        opts["n_boot"] = int(n_boot)
+    fit, models, notes = choose(table, pm, opts)
+    if spec == "main" or spec == "fixed":
+        opts["included"] = fit.included
+    lo, hi, extra = interval_fn(table, pm, fit, spec if spec in ("stepwise", "best") else "fixed", opts,
+                                1 - level)
+    if extra.get("n_boot_failed"):
+        notes.append(f"{extra['n_boot_failed']} of {opts['n_boot']} bootstrap replicates left out: the model's "
+                     f"estimate did not exist or was not identifiable for them")
+    names = _pair_names(table.lists, pm)
+    return MSEResult(
+        estimate=fit.estimate, lower=lo, upper=hi, dark_figure=fit.dark, n_observed=table.n, stderr=fit.se,
+        terms=[names[i] for i in np.flatnonzero(fit.included)], models=models, dropped=notes,
+        model=model if isinstance(model, str) else "fixed", interval=interval, level=level, lists=table.lists,
+        deviance=fit.deviance, df=fit.df, aic=fit.aic, bic=fit.bic, params=fit.params, table=table.to_frame(),
+        extra=extra,
+    )
