@@ -209,14 +209,11 @@ def synthetic_units(seed, n_units: int | None = None, *, totals: Mapping[str, in
     (1374, 26)
     """
     rng = as_seed(seed)
-    if n_units is None:
-        from ..data import figure
-
-        n_units = int(round(float(figure(_UNITS_FIGURE).value)))
     for name, v in (("n_units", n_units), ("n_providers", n_providers), ("days", days), ("batch", batch)):
+        if v is None and name == "n_units":
+            continue
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 1:
             raise SSStatsError(f"`{name}` must be a whole number of at least 1; got {v!r}")
-    n_providers = min(int(n_providers), int(n_units))
     beds_median = _scalar(beds_median, "beds_median", as_positive)
     beds_sigma = _scalar(beds_sigma, "beds_sigma", as_positive)
     theta = _scalar(incident_theta, "incident_theta", as_positive)
@@ -237,7 +234,12 @@ def synthetic_units(seed, n_units: int | None = None, *, totals: Mapping[str, in
         if s not in SYNTHETIC_STAGES:
             raise SSStatsError(f"`censor_stages` has an unknown stage {s!r}; stages are {', '.join(SYNTHETIC_STAGES)}")
     tot = _totals(totals)
+    if n_units is None:
+        from ..data import figure
+
+        n_units = int(round(float(figure(_UNITS_FIGURE).value)))
     n = int(n_units)
+    n_providers = min(int(n_providers), n)
 
     # units, providers and covariates
     width = max(3, len(str(n)))
