@@ -77,6 +77,24 @@ local function convert_divs(doc)
   })
 end
 
+-- number a figure or table whose id starts with `kind`-; in HTML, prefix its caption with "Word N: "
+local function label_caption(el, kind, word)
+  if prefix_of(el.identifier) ~= kind then return nil end
+  count[kind] = count[kind] + 1
+  local text = word .. " " .. count[kind]
+  refs[el.identifier] = text
+  if not is_html then return nil end
+  local cap = el.caption.long
+  local label = pandoc.Inlines(text .. (#cap > 0 and ": " or ""))
+  if #cap > 0 and cap[1].content then
+    cap[1].content = label .. cap[1].content
+  else
+    cap = { pandoc.Plain(label) }
+  end
+  el.caption.long = cap
+  return el
+end
+
 -- pass 2: number figures, tables and sections in document order
 local function number(doc)
   local numbered = PANDOC_WRITER_OPTIONS and PANDOC_WRITER_OPTIONS.number_sections
@@ -96,38 +114,8 @@ local function number(doc)
         refs[h.identifier] = numbered and ("Section " .. table.concat(parts, ".")) or stringify(h.content)
       end
     end,
-    Figure = function(fig)
-      if prefix_of(fig.identifier) ~= "fig" then return nil end
-      count.fig = count.fig + 1
-      refs[fig.identifier] = "Figure " .. count.fig
-      if is_html then
-        local cap = fig.caption.long
-        local label = pandoc.Inlines("Figure " .. count.fig .. (#cap > 0 and ": " or ""))
-        if #cap > 0 and cap[1].content then
-          cap[1].content = label .. cap[1].content
-        else
-          cap = { pandoc.Plain(label) }
-        end
-        fig.caption.long = cap
-        return fig
-      end
-    end,
-    Table = function(t)
-      if prefix_of(t.identifier) ~= "tbl" then return nil end
-      count.tbl = count.tbl + 1
-      refs[t.identifier] = "Table " .. count.tbl
-      if is_html then
-        local cap = t.caption.long
-        local label = pandoc.Inlines("Table " .. count.tbl .. (#cap > 0 and ": " or ""))
-        if #cap > 0 and cap[1].content then
-          cap[1].content = label .. cap[1].content
-        else
-          cap = { pandoc.Plain(label) }
-        end
-        t.caption.long = cap
-        return t
-      end
-    end,
+    Figure = function(fig) return label_caption(fig, "fig", "Figure") end,
+    Table = function(t) return label_caption(t, "tbl", "Table") end,
   })
 end
 

@@ -363,10 +363,15 @@ def read_qmd(path: str | Path) -> Document:
     pending: list[tuple[str, Origin]] = []
     labels: dict[str, Origin] = {}
     k = 0
+    fence = None  # an open non-python code block: chunks inside it are shown, not run
     while k < len(lines):
         line, origin = lines[k]
-        m = _CHUNK_OPEN.match(line)
+        m = _CHUNK_OPEN.match(line) if fence is None else None
         if not m:
+            if fence is None and (f := _FENCE.match(line)):
+                fence = f.group("fence")
+            elif fence is not None and _closes(line, fence):
+                fence = None
             pending.append((line, origin))
             k += 1
             continue
@@ -375,12 +380,12 @@ def read_qmd(path: str | Path) -> Document:
                               "supported; write them as `#| key: value` lines")
         doc.items.extend(_text_items(pending))
         pending = []
-        fence = m.group("fence")
+        ticks = m.group("fence")
         end = k + 1
-        while end < len(lines) and not re.fullmatch(rf"{fence}`*\s*", lines[end][0]):
+        while end < len(lines) and not re.fullmatch(rf"{ticks}`*\s*", lines[end][0]):
             end += 1
         if end == len(lines):
-            raise RenderError(f"{origin}: the python chunk opened here is never closed with {fence}")
+            raise RenderError(f"{origin}: the python chunk opened here is never closed with {ticks}")
         body_lines = [ln for ln, _ in lines[k + 1:end]]
         options, n = parse_options(body_lines, f"chunk at {origin}")
         chunk = Chunk("\n".join(body_lines[n:]).strip("\n"), options, origin, index=len(doc.chunks))
