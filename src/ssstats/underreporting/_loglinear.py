@@ -14,11 +14,11 @@ import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import special, stats
+from scipy import optimize, special, stats
 
 from .identifiability import full_rank, mle_exists
 
-__all__ = ["irls_batch", "PairModels"]
+__all__ = ["irls_batch", "PairModels", "profile_interval"]
 
 
 def irls_batch(X: np.ndarray, Y: np.ndarray, pmask: np.ndarray | None = None, cmask: np.ndarray | None = None,
@@ -226,3 +226,47 @@ class PairModels:
                 else:
                     rows.append((combo, np.nan, np.nan, False))
         return best_inc, np.isfinite(best_val), rows
+
+
+def _profile_loglik(X: np.ndarray, y: np.ndarray, N: float) -> float:
+    """Multinomial log-likelihood at total ``N``, profiled over the log-linear parameters.
+
+    The unobserved cell (design row ``(1, 0, ..., 0)``) gets count ``N - n``; the Poisson fit of the completed
+    table has ``sum(mu) = N`` and gives the multinomial maximum ``sum y log(mu / N)`` (Rcapture's ``closedpCI``).
+    """
+    n = y.sum()
+    Xf = np.vstack([np.eye(1, X.shape[1]), X])
+    yf = np.concatenate([[N - n], y])
+    _, mu, _ = irls_batch(Xf, yf[None, :], tol=1e-13, maxiter=200)
+    return float(special.gammaln(N + 1) - special.gammaln(N - n + 1) + np.sum(special.xlogy(yf, mu[0] / N)))
+
+
+def profile_interval(X: np.ndarray, y: np.ndarray, alpha: float, scale: float) -> tuple[float, float, float]:
+    """Multinomial profile-likelihood interval for the total ``N`` of a log-linear model with design ``X``
+    (first column the intercept) and observed counts ``y``.
+
+    Returns ``(lower, upper, N_mle)``; ``upper`` is ``inf`` if the profile never falls far enough.  ``scale`` (e.g.
+    the Poisson standard error) sets the search step.
+    """
+    n = float(y.sum())
+    f = lambda N: _profile_loglik(X, y, N)  # noqa: E731
+    step = max(scale, 1.0)
+    hi_b = n + step
+    while f(hi_b + step) > f(hi_b) and hi_b < n + 1e8 * step:
+        hi_b += step
+        step *= 2
+    res = optimize.minimize_scalar(lambda N: -f(N), bounds=(n, hi_b + step), method="bounded",
+                                   options={"xatol": 1e-10 * max(1.0, n)})
+    n_hat, lmax = float(res.x), -float(res.fun)
+    crit = stats.chi2.ppf(1 - alpha, 1) / 2
+    g = lambda N: lmax - f(N) - crit  # noqa: E731
+    lo = n if g(n) <= 0 else optimize.brentq(g, n, n_hat, xtol=1e-10)
+    hi_b = n_hat + max(scale, 1.0)
+    for _ in range(60):
+        if g(hi_b) > 0:
+            break
+        hi_b = n_hat + 2 * (hi_b - n_hat)
+    else:
+        return float(lo), np.inf, n_hat
+    hi = optimize.brentq(g, n_hat, hi_b, xtol=1e-10)
+    return float(lo), float(hi), n_hat

@@ -37,11 +37,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import optimize, special, stats
+from scipy import stats
 
 from .._result import Result, format_ci
 from .._validate import SSStatsError, as_seed, check_levels, check_method
-from ._loglinear import PairModels
+from ._loglinear import PairModels, profile_interval
 from ._tables import CaptureTable, capture_table
 
 __all__ = ["fit_mse", "MSEResult", "MODEL_CHOICES", "INTERVALS"]
@@ -276,41 +276,12 @@ def _lognormal(table, pm, fit, spec, opts, alpha):
     return float(lo), float(hi), {}
 
 
-def _profile_loglik(table, pm, fit, N):
-    """Multinomial log-likelihood profiled over the log-linear parameters, at total ``N`` (Rcapture)."""
-    keep = fit.fitted > 0
-    cols = np.concatenate([[True], np.ones(table.k, bool), fit.included & ~np.isin(
-        np.arange(pm.npairs), [i for i in range(pm.npairs) if f"{table.lists[pm.pairs[i][0]]}:"
-                               f"{table.lists[pm.pairs[i][1]]}" in fit.empty])])
-    X = np.vstack([np.eye(1, pm.X.shape[1]), pm.X[keep]])[:, cols]
-    y = np.concatenate([[N - table.n], table.y[keep]])
-    from ._loglinear import irls_batch
-
-    _, mu, _ = irls_batch(X, y[None, :], tol=1e-13)
-    mu = mu[0]
-    return float(special.gammaln(N + 1) - special.gammaln(N - table.n + 1)
-                 + np.sum(special.xlogy(y, mu / N)))
-
-
 def _profile(table, pm, fit, spec, opts, alpha):
-    n = table.n
-    f = lambda N: -_profile_loglik(table, pm, fit, N)  # noqa: E731
-    top = n + 50 * (fit.dark + 10 * fit.se + 10)
-    res = optimize.minimize_scalar(f, bounds=(n, top), method="bounded",
-                                   options={"xatol": 1e-10 * max(1.0, n)})
-    n_hat, lmax = float(res.x), -float(res.fun)
-    crit = stats.chi2.ppf(1 - alpha, 1) / 2
-    g = lambda N: lmax - _profile_loglik(table, pm, fit, N) - crit  # noqa: E731
-    lo = n if g(n) <= 0 else optimize.brentq(g, n, n_hat, xtol=1e-10)
-    hi_b = n_hat + max(fit.se, 1.0)
-    for _ in range(60):
-        if g(hi_b) > 0:
-            break
-        hi_b = n_hat + 2 * (hi_b - n_hat)
-    else:
-        return float(lo), np.inf, {"profile_mle": n_hat}
-    hi = optimize.brentq(g, n_hat, hi_b, xtol=1e-10)
-    return float(lo), float(hi), {"profile_mle": n_hat}
+    pmask, cmask, _ = pm.masks(table.y[None, :], fit.included[None, :])
+    keep = cmask[0] > 0
+    X = pm.X[keep][:, pmask[0] > 0]
+    lo, hi, n_hat = profile_interval(X, table.y[keep], alpha, fit.se)
+    return lo, hi, {"profile_mle": n_hat}
 
 
 def _bootstrap(table, pm, fit, spec, opts, alpha):
