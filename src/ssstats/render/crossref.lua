@@ -119,25 +119,36 @@ local function number(doc)
   })
 end
 
--- pass 3: @fig-x, @tbl-x and @sec-x -> links
+-- pass 3: @fig-x, @tbl-x and @sec-x -> links; ordinary citations in the same Cite are left to citeproc
 local function resolve(doc)
   return doc:walk({
     Cite = function(cite)
       local out = pandoc.Inlines({})
-      for i, c in ipairs(cite.citations) do
-        local kind = prefix_of(c.id)
-        if not KINDS[kind] then return nil end -- an ordinary citation: left to citeproc
-        if i > 1 then out:insert(pandoc.Str(i == #cite.citations and " and " or ", ")) end
-        local text = refs[c.id]
-        if text then
+      local others = pandoc.List({})
+      local n = 0
+      for _, c in ipairs(cite.citations) do
+        if KINDS[prefix_of(c.id)] then
+          if n > 0 then out:insert(pandoc.Str(",")); out:insert(pandoc.Space()) end
+          n = n + 1
           out:extend(c.prefix)
           if #c.prefix > 0 then out:insert(pandoc.Space()) end
-          out:insert(pandoc.Link(text, "#" .. c.id))
+          local text = refs[c.id]
+          if text then
+            out:insert(pandoc.Link(text, "#" .. c.id))
+          else
+            io.stderr:write("WARNING (crossref.lua): unresolved cross-reference @" .. c.id .. "\n")
+            out:insert(pandoc.Strong(pandoc.Inlines("?@" .. c.id)))
+          end
           out:extend(c.suffix)
         else
-          io.stderr:write("WARNING (crossref.lua): unresolved cross-reference @" .. c.id .. "\n")
-          out:insert(pandoc.Strong(pandoc.Inlines("?@" .. c.id)))
+          others:insert(c)
         end
+      end
+      if n == 0 then return nil end -- only ordinary citations
+      if #others > 0 then
+        if others[1].mode == "AuthorInText" and n > 0 then others[1].mode = "NormalCitation" end
+        out:insert(pandoc.Space())
+        out:insert(pandoc.Cite(pandoc.Inlines({}), others))
       end
       return out
     end,

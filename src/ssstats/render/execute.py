@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,9 @@ class KernelSession:
 
     def __enter__(self) -> KernelSession:
         env = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline", PYDEVD_DISABLE_FILE_VALIDATION="1")
-        self._stack.enter_context(self.client.setup_kernel(env=env))
+        # the kernel process's own stderr (start-up notices, a crash) is kept aside and shown only if it dies
+        self._stderr = self._stack.enter_context(tempfile.TemporaryFile("w+"))
+        self._stack.enter_context(self.client.setup_kernel(env=env, stderr=self._stderr))
         out = self.run(_SETUP)
         errors = [o for o in out if o.get("output_type") == "error"]
         if errors:  # pragma: no cover - the setup code is ours
@@ -105,7 +108,9 @@ class KernelSession:
         except CellTimeoutError:
             raise RenderError(f"{where} ran for more than {self.timeout} s (the --timeout) and was stopped") from None
         except DeadKernelError as e:
-            raise RenderError(f"the kernel died while running {where}: {e}") from None
+            self._stderr.seek(0)
+            log = self._stderr.read()[-3000:]
+            raise RenderError(f"the kernel died while running {where}: {e}\nkernel stderr:\n{log}") from None
         return [dict(o) for o in cell.outputs]
 
     def inline(self, expr: str, where: str = "an inline expression") -> str:
