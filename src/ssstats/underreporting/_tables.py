@@ -106,7 +106,8 @@ def capture_table(data, count: str | None = None, what: str = "list", min_lists:
         bad = np.ones(len(col), bool) if v is None else ~np.isin(v, (0.0, 1.0))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise SSStatsError(f"{what} column {c!r} must hold only 0 and 1; got {col.iloc[i]!r} for row "
+            bad_value = col.iloc[i].item() if hasattr(col.iloc[i], "item") else col.iloc[i]
+            raise SSStatsError(f"{what} column {c!r} must hold only 0 and 1; got {bad_value!r} for row "
                                f"{data.index[i]!r} (position {i})")
         H[:, j] = v
     empty_rows = H.sum(axis=1) == 0

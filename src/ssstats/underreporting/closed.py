@@ -36,16 +36,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import warnings
-
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from .._result import Result
 from .._validate import SSStatsError, check_levels
-from ._loglinear import profile_interval
+from ._loglinear import glm_poisson, profile_interval
 from ._tables import capture_table
 
 __all__ = ["closed_population", "ClosedPopulationResult", "HETEROGENEITY", "CLOSED_MODELS"]
@@ -132,11 +128,7 @@ CLOSED_MODELS = tuple(_models(6))
 
 
 def _glm(y, Z):
-    X = np.column_stack([np.ones(len(y)), Z])
-    with warnings.catch_warnings():  # saturated models (df = 0, two occasions) make statsmodels warn
-        warnings.simplefilter("ignore", RuntimeWarning)
-        warnings.simplefilter("ignore", PerfectSeparationWarning)
-        return sm.GLM(y, X, family=sm.families.Poisson()).fit(tol=1e-13, maxiter=200)
+    return glm_poisson(y, np.column_stack([np.ones(len(y)), Z]))
 
 
 def _fit_model(y, H, n, design, abundance, chao_start, neg, alpha):

@@ -31,20 +31,28 @@ __all__ = ["mle_exists", "full_rank", "check_model"]
 _LP_TOL = 1e-9
 
 
-def mle_exists(X: np.ndarray, y: np.ndarray) -> bool:
+def mle_exists(X: np.ndarray, y: np.ndarray, fast: bool = True) -> bool:
     """Whether the Poisson log-linear MLE for design ``X`` (cells x parameters) and counts ``y`` is finite.
 
-    Solves the Fienberg-Rinaldo linear programme with SciPy's HiGHS solver.
+    Solves the Fienberg-Rinaldo linear programme with SciPy's HiGHS solver; with ``fast=True`` two exact
+    shortcuts (below) answer most cases without it.
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
-    c_cells, _ = X.shape
     if np.all(y > 0):
         return True
-    # Fast exact answers before the linear programme.  The MLE fails to exist iff some direction d = X c is
-    # >= 0 on the zero cells, 0 on the positive cells and not identically 0 (Haberman 1974).  If the positive
-    # cells alone determine c (full column rank) there is no such direction; if one direction v spans the null
-    # space of the positive cells' rows, the MLE fails exactly when X v has one sign on the zero cells.
+    quick = _fast_answer(X, y) if fast else None
+    return _lp(X, y) if quick is None else quick
+
+
+def _fast_answer(X: np.ndarray, y: np.ndarray) -> bool | None:
+    """Exact answer without the linear programme where one is cheap, else ``None``.
+
+    The MLE fails to exist iff some direction d = X c is
+    >= 0 on the zero cells, 0 on the positive cells and not identically 0 (Haberman 1974).  If the positive
+    cells alone determine c (full column rank) there is no such direction; if one direction v spans the null
+    space of the positive cells' rows, the MLE fails exactly when X v has one sign on the zero cells.
+    """
     pos = y > 0
     _, sv, vh = np.linalg.svd(X[pos], full_matrices=True)
     tol = max(X.shape) * np.finfo(float).eps * (sv[0] if sv.size else 1.0)
@@ -56,6 +64,12 @@ def mle_exists(X: np.ndarray, y: np.ndarray) -> bool:
         big = np.abs(d).max()
         if big > 1e-9:
             return not (np.all(d >= -1e-9 * big) or np.all(d <= 1e-9 * big))
+    return None
+
+
+def _lp(X: np.ndarray, y: np.ndarray) -> bool:
+    """The Fienberg-Rinaldo linear programme."""
+    c_cells = X.shape[0]
     # variables: x_1..x_C, s ; minimise -s
     cost = np.zeros(c_cells + 1)
     cost[-1] = -1.0

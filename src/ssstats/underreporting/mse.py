@@ -36,12 +36,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
 from .._result import Result, format_ci
 from .._validate import SSStatsError, as_seed, check_levels, check_method
-from ._loglinear import PairModels, profile_interval
+from ._loglinear import PairModels, glm_poisson, profile_interval
 from ._tables import CaptureTable, capture_table
 
 __all__ = ["fit_mse", "MSEResult", "MODEL_CHOICES", "INTERVALS"]
@@ -92,7 +91,7 @@ def _fit_one(table: CaptureTable, pm: PairModels, included: np.ndarray) -> _Fit:
     colnames = np.array(["(Intercept)", *table.lists, *names])[cols]
     if not pm.check(y > 0, included):
         raise SSStatsError(_why_not(table, pm, included))
-    res = sm.GLM(y[keep], X, family=sm.families.Poisson()).fit(tol=1e-13, maxiter=200)
+    res = glm_poisson(y[keep], X)
     n_empty = int(empty[0].sum())
     npar = X.shape[1] + n_empty
     ll = float(res.llf)

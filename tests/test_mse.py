@@ -1,0 +1,279 @@
+"""Multiple systems estimation: fit_mse, two-list estimators, identifiability, batched IRLS.
+
+References: base-R glm fits in tests/results/mse_reference.csv (script mse_reference.R), the published UK 2013
+range in tests/results/mse_uk2013_published.csv, closed forms for Lincoln-Petersen and Chapman.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+import ssstats
+from ssstats import SSStatsError
+from ssstats.underreporting import chapman, fit_mse, lincoln_petersen
+from ssstats.underreporting._loglinear import PairModels, irls_batch
+from ssstats.underreporting._tables import histories
+from ssstats.underreporting.identifiability import mle_exists
+
+ROOT = Path(__file__).resolve().parents[1]
+RES = ROOT / "tests" / "results"
+
+
+@pytest.fixture(scope="module")
+def uk():
+    return pd.read_csv(ROOT / "data" / "uk2013_modern_slavery_5lists.csv", comment="#")
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return pd.read_csv(RES / "mse_reference.csv", keep_default_na=False)
+
+
+def test_public_names_exported():
+    for name in ["fit_mse", "closed_population", "lincoln_petersen", "chapman", "multiplier_estimate",
+                 "relative_completeness", "bias_analysis"]:
+        assert callable(getattr(ssstats, name))
+
+
+def test_uk_stepwise_within_published_range(uk):
+    pub = pd.read_csv(RES / "mse_uk2013_published.csv").iloc[0]
+    res = fit_mse(uk, count="count", model="stepwise")
+    assert pub["lower"] <= res.estimate <= pub["upper"]
+    assert res.n_observed == 2744
+    assert res.models["step"].tolist() == list(range(len(res.models)))
+
+
+@pytest.mark.parametrize("row", range(5))
+def test_uk_fixed_models_match_r_glm(uk, ref, row):
+    r = ref[ref["dataset"] == "uk2013"].iloc[row]
+    terms = r["terms"].split(" + ") if r["terms"] else []
+    res = fit_mse(uk, count="count", model=terms)
+    np.testing.assert_allclose(res.estimate, r["abundance"], rtol=1e-6)
+    np.testing.assert_allclose(res.stderr, r["stderr"], rtol=1e-5)
+    np.testing.assert_allclose(res.dark_figure, r["dark_figure"], rtol=1e-6)
+    np.testing.assert_allclose(res.deviance, r["deviance"], rtol=1e-6, atol=1e-8)
+    assert res.df == r["df"]
+    np.testing.assert_allclose(res.aic, r["AIC"], rtol=1e-8)
+    np.testing.assert_allclose(res.bic, r["BIC"], rtol=1e-8)
+    # the lognormal interval: n + exp(qnorm(q, beta0, se)) from R's beta0 and its standard error
+    z = 1.959963984540054
+    np.testing.assert_allclose([res.lower, res.upper],
+                               2744 + np.exp(r["beta0"] + np.array([-z, z]) * r["se_beta0"]), rtol=1e-5)
+
+
+def test_main_model_matches_r(uk, ref):
+    r = ref[(ref["dataset"] == "uk2013") & (ref["model"] == "main")].iloc[0]
+    res = fit_mse(uk, count="count", model="main")
+    np.testing.assert_allclose(res.estimate, r["abundance"], rtol=1e-6)
+
+
+def test_best_model_has_smallest_aic_among_r_fits(uk, ref):
+    res = fit_mse(uk, count="count", model="best")
+    assert res.aic <= ref[ref["dataset"] == "uk2013"]["AIC"].min() + 1e-8
+    assert any("LA:GP" in d for d in res.dropped)  # the one pair with no overlap is named
+
+
+def test_two_lists_main_is_lincoln_petersen(uk, ref):
+    two = uk.groupby(["NG", "PFNCA"], as_index=False)["count"].sum()
+    two = two[(two["NG"] + two["PFNCA"]) > 0]
+    res = fit_mse(two, count="count")
+    n1 = two.loc[two["NG"] == 1, "count"].sum()
+    n2 = two.loc[two["PFNCA"] == 1, "count"].sum()
+    m = two.loc[(two["NG"] == 1) & (two["PFNCA"] == 1), "count"].sum()
+    np.testing.assert_allclose(res.estimate, n1 * n2 / m, rtol=1e-8)
+    lp = lincoln_petersen(n1, n2, m)
+    np.testing.assert_allclose(lp["estimate"], n1 * n2 / m, rtol=1e-12)
+    r = ref[ref["dataset"] == "uk2013_NG_PFNCA"].iloc[0]
+    np.testing.assert_allclose(res.estimate, r["abundance"], rtol=1e-6)
+
+
+def test_individual_rows_equal_counts(uk):
+    rows = uk.loc[uk.index.repeat(uk["count"]), ["LA", "NG", "PFNCA", "GO", "GP"]].reset_index(drop=True)
+    a = fit_mse(rows, model="main")
+    b = fit_mse(uk, count="count", model="main")
+    np.testing.assert_allclose(a.estimate, b.estimate, rtol=1e-10)
+
+
+# ---- two-list closed forms -----------------------------------------------------------------------------------
+
+def test_lincoln_petersen_and_chapman_closed_forms():
+    n1, n2, m = 100.0, 80.0, 20.0
+    lp = lincoln_petersen(n1, n2, m).iloc[0]
+    assert lp["estimate"] == pytest.approx(400.0, rel=1e-12)
+    assert lp["stderr"] == pytest.approx(np.sqrt(100 * 80 * 80 * 60 / 20**3), rel=1e-12)
+    ch = chapman(n1, n2, m).iloc[0]
+    assert ch["estimate"] == pytest.approx(101 * 81 / 21 - 1, rel=1e-12)
+    assert ch["stderr"] == pytest.approx(np.sqrt(101 * 81 * 80 * 60 / (21**2 * 22)), rel=1e-12)
+    # Chao's log-normal interval by hand
+    f = ch["estimate"] - 160
+    C = np.exp(1.959963984540054 * np.sqrt(np.log(1 + ch["stderr"] ** 2 / f**2)))
+    assert ch["lower"] == pytest.approx(160 + f / C, rel=1e-9)
+    assert ch["upper"] == pytest.approx(160 + f * C, rel=1e-9)
+
+
+def test_no_overlap_chapman_finite_others_explain():
+    ch = chapman(30, 40, 0).iloc[0]
+    assert np.isfinite(ch["estimate"]) and ch["estimate"] == pytest.approx(31 * 41 - 1)
+    with pytest.raises(SSStatsError, match="do not overlap.*chapman"):
+        lincoln_petersen(30, 40, 0)
+    d = pd.DataFrame({"A": [1, 0], "B": [0, 1], "count": [30, 40]})
+    with pytest.raises(SSStatsError, match=r"does not exist.*share no record.*chapman"):
+        fit_mse(d, count="count")
+
+
+def test_two_list_bad_input():
+    with pytest.raises(SSStatsError, match="`m` must be less than or equal to `n1`"):
+        chapman(10, 50, 20)
+    with pytest.raises(SSStatsError, match="whole number"):
+        chapman(10.5, 50, 2)
+
+
+# ---- degenerate inputs ---------------------------------------------------------------------------------------
+
+def test_list_with_no_records():
+    d = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "C": [0, 0, 0], "count": [10, 12, 3]})
+    with pytest.raises(SSStatsError, match="list 'C'.*no records"):
+        fit_mse(d, count="count")
+
+
+def test_one_list_only():
+    with pytest.raises(SSStatsError, match="at least 2 list columns.*one list"):
+        fit_mse(pd.DataFrame({"A": [1], "count": [5]}), count="count")
+
+
+def test_non_integer_counts():
+    d = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [10, 12.5, 3]})
+    with pytest.raises(SSStatsError, match="`count` must be a whole number.*12.5.*position 1"):
+        fit_mse(d, count="count")
+
+
+def test_negative_counts():
+    d = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [10, -1, 3]})
+    with pytest.raises(SSStatsError, match="non-negative.*-1"):
+        fit_mse(d, count="count")
+
+
+def test_history_all_zero():
+    d = pd.DataFrame({"A": [1, 0, 1, 0], "B": [0, 1, 1, 0], "count": [10, 12, 3, 4]})
+    with pytest.raises(SSStatsError, match="every entry 0 at row 3"):
+        fit_mse(d, count="count")
+
+
+def test_history_not_binary():
+    d = pd.DataFrame({"A": [1, 2], "B": [0, 1], "count": [10, 12]})
+    with pytest.raises(SSStatsError, match="column 'A' must hold only 0 and 1; got 2 for row 1"):
+        fit_mse(d, count="count")
+
+
+def test_bad_names(uk):
+    with pytest.raises(SSStatsError, match="`model` must be one of 'main', 'stepwise', 'best'; got 'forward'"):
+        fit_mse(uk, count="count", model="forward")
+    with pytest.raises(SSStatsError, match="`interval` must be one of"):
+        fit_mse(uk, count="count", interval="wald")
+    with pytest.raises(SSStatsError, match="got 'LA:XX' at position 1"):
+        fit_mse(uk, count="count", model=["LA:NG", "LA:XX"])
+    with pytest.raises(SSStatsError, match="`count` = 'n' is not a column"):
+        fit_mse(uk, count="n")
+    with pytest.raises(SSStatsError, match="`seed` is required"):
+        fit_mse(uk, count="count", interval="bootstrap")
+
+
+def test_empty_overlap_term_handled_as_sparsemse(uk):
+    res = fit_mse(uk, count="count", model=["LA:NG", "LA:GP"])  # LA and GP share nobody
+    assert any("LA:GP" in d for d in res.dropped)
+    # the same as fitting LA:NG with every LA & GP cell removed, AIC counting the empty pair as a parameter
+    base = fit_mse(uk, count="count", model=["LA:NG"])
+    assert res.n_observed == base.n_observed
+    assert res.aic != base.aic
+
+
+# ---- intervals -----------------------------------------------------------------------------------------------
+
+def test_profile_interval_contains_estimate(uk):
+    res = fit_mse(uk, count="count", model="stepwise", interval="profile")
+    assert res.lower < res.extra["profile_mle"] < res.upper
+    assert res.lower < res.estimate < res.upper
+
+
+def test_bootstrap_seeded_and_reproducible(uk):
+    a = fit_mse(uk, count="count", model="stepwise", interval="bootstrap", n_boot=200, seed=11, progress=False)
+    b = fit_mse(uk, count="count", model="stepwise", interval="bootstrap", n_boot=200, seed=11, progress=False)
+    c = fit_mse(uk, count="count", model="stepwise", interval="bootstrap", n_boot=200, seed=12, progress=False)
+    assert (a.lower, a.upper) == (b.lower, b.upper)
+    np.testing.assert_array_equal(a.boot, b.boot)
+    assert (a.lower, a.upper) != (c.lower, c.upper)
+    assert a.lower < a.estimate < a.upper
+    assert a.boot.size + a.extra["n_boot_failed"] == 200
+
+
+def test_bootstrap_fixed_model_percentiles_near_lognormal(uk):
+    # with the main-effects model the bootstrap spread should be close to the Wald/lognormal one
+    res = fit_mse(uk, count="count", model="main", interval="bootstrap", n_boot=400, seed=3, progress=False)
+    ln = fit_mse(uk, count="count", model="main")
+    assert np.std(res.boot) == pytest.approx(ln.stderr, rel=0.25)
+
+
+# ---- batched IRLS and the existence check --------------------------------------------------------------------
+
+def test_batched_irls_matches_statsmodels():
+    rng = np.random.default_rng(5)
+    pm = PairModels(histories(4))
+    Y = rng.poisson(rng.uniform(2, 40, size=(6, 15))).astype(float) + 1
+    inc = rng.random((6, pm.npairs)) < 0.4
+    beta, mu, ll, npar, conv = pm.fit(Y, inc)
+    assert conv.all()
+    for b in range(6):
+        cols = np.concatenate([[True] * 5, inc[b]])
+        r = sm.GLM(Y[b], pm.X[:, cols], family=sm.families.Poisson()).fit(tol=1e-13)
+        np.testing.assert_allclose(beta[b, cols], r.params, rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(ll[b], r.llf, rtol=1e-10)
+
+
+def test_irls_cell_mask_equals_dropping_cells():
+    rng = np.random.default_rng(1)
+    X = np.column_stack([np.ones(7), histories(3)])
+    y = rng.poisson(20, size=7).astype(float) + 1
+    cm = np.ones((1, 7))
+    cm[0, 6] = 0
+    beta, mu, _ = irls_batch(X, y[None, :], cmask=cm)
+    r = sm.GLM(y[:6], X[:6], family=sm.families.Poisson()).fit(tol=1e-13)
+    np.testing.assert_allclose(beta[0], r.params, rtol=1e-8)
+    assert mu[0, 6] == 0
+
+
+def test_fast_existence_check_agrees_with_linear_programme():
+    rng = np.random.default_rng(2)
+    pm = PairModels(histories(4))
+    for _ in range(150):
+        y = (rng.random(15) < rng.uniform(0.3, 0.9)).astype(float)
+        if y.sum() == 0:
+            continue
+        inc = rng.random(pm.npairs) < 0.5
+        pmask, cmask, _ = pm.masks(y[None, :], inc[None, :])
+        keep = cmask[0] > 0
+        X = pm.X[keep][:, pmask[0] > 0]
+        assert mle_exists(X, y[keep], fast=True) == mle_exists(X, y[keep], fast=False)
+
+
+def test_existence_known_cases():
+    X = np.column_stack([np.ones(3), histories(2)])
+    assert not mle_exists(X, np.array([30.0, 40.0, 0.0]))  # two lists, no overlap
+    assert mle_exists(X, np.array([30.0, 40.0, 5.0]))
+    # three lists, all pairwise interactions, one zero cell besides the missing one: the saturated-minus-one
+    # model (7 parameters, 7 cells) with a zero cell has no finite MLE
+    pm = PairModels(histories(3))
+    y = np.array([5.0, 6, 2, 7, 3, 4, 0])
+    assert not mle_exists(pm.X, y)
+    assert mle_exists(pm.X, y + (y == 0))
+
+
+def test_result_interface(uk):
+    res = fit_mse(uk, count="count", model="stepwise")
+    f = res.to_frame()
+    assert {"estimate", "lower", "upper", "method", "level", "dark_figure"} <= set(f.columns)
+    assert "LA:NG" in res.summary()
+    fig = res.plot()
+    assert fig.axes
