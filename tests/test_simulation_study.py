@@ -1,0 +1,219 @@
+"""Tests of the simulation study (ssstats.simulate.study) and its appendix module (analysis/simulation_study.py).
+
+Exact coverage is checked against R (tests/results/simulation_coverage.R computes it with R's own intervals);
+Monte Carlo coverage against the exact values and known theory; the run's seeding against n_jobs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ssstats import SSStatsError
+from ssstats.simulate import (
+    RESULT_COLUMNS,
+    capture_probabilities,
+    exact_proportion_coverage,
+    exact_rate_coverage,
+    run_study,
+    study_tasks,
+    unit_sizes,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+R_REF = pd.read_csv(ROOT / "tests" / "results" / "simulation_coverage.csv")
+STORED = ROOT / "data" / "simulation_results.csv"
+
+HAVE_BB = importlib.util.find_spec("ssstats.units") is not None
+HAVE_MSE = importlib.util.find_spec("ssstats.underreporting.mse") is not None
+needs_bb = pytest.mark.skipif(not HAVE_BB, reason="ssstats.units (fit_beta_binomial) not in this tree yet")
+needs_mse = pytest.mark.skipif(not HAVE_MSE, reason="ssstats.underreporting.mse (fit_mse) not in this tree yet")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# exact coverage against R
+
+def test_exact_proportion_coverage_matches_r():
+    ref = R_REF[R_REF["study"] == "proportion"]
+    got = exact_proportion_coverage(ref["trials"].unique(), ref["true_value"].unique(),
+                                    methods=list(ref["method"].unique()))
+    m = ref.merge(got, on=["method", "trials", "true_value"], suffixes=("_r", ""))
+    assert len(m) == len(ref) == 36
+    np.testing.assert_allclose(m["coverage"], m["coverage_r"], rtol=1e-10)
+    np.testing.assert_allclose(m["mean_width"], m["mean_width_r"], rtol=1e-8)
+
+
+def test_exact_rate_coverage_matches_r():
+    ref = R_REF[R_REF["study"] == "rate"]
+    got = exact_rate_coverage(ref["true_value"].unique(), methods=list(ref["method"].unique()))
+    m = ref.merge(got, on=["method", "true_value"], suffixes=("_r", ""))
+    assert len(m) == len(ref) == 12
+    np.testing.assert_allclose(m["coverage"], m["coverage_r"], rtol=1e-10)
+    np.testing.assert_allclose(m["mean_width"], m["mean_width_r"], rtol=1e-8)
+
+
+def test_clopper_pearson_and_garwood_never_undercover():
+    # a theorem (the exact intervals invert exact tests), independent of the code
+    p = np.linspace(0.01, 0.05, 9)
+    cov = exact_proportion_coverage([20, 137, 1374], p, methods="exact")
+    assert (cov["coverage"] >= 0.95 - 1e-12).all()
+    cov = exact_rate_coverage(np.linspace(0.5, 30, 12), methods="exact")
+    assert (cov["coverage"] >= 0.95 - 1e-12).all()
+
+
+def test_wald_undercovers_for_small_counts():
+    from scipy import stats
+
+    cov = exact_proportion_coverage(50, [0.01, 0.02, 0.05], methods="wald")
+    # by hand, at n = 50 and p = 0.01: x = 0 gives [0, 0]; x = 1..4 give lower limits x/50 - 1.96 sqrt(...) of
+    # 0, 0, 0 (truncated) and 0.0048 (below 0.01); x = 5 gives 0.0168: so it covers exactly when 1 <= x <= 4
+    assert cov["coverage"].iloc[0] == pytest.approx(stats.binom.cdf(4, 50, 0.01) - 0.99**50, abs=1e-12)
+    assert (cov["coverage"] < 0.95).all() and (cov["coverage"].iloc[:2] < 0.9).all()
+
+
+def test_coverage_is_a_probability_and_level_matters():
+    a = exact_proportion_coverage(200, [0.01, 0.03], level=0.95)
+    b = exact_proportion_coverage(200, [0.01, 0.03], level=0.998)
+    assert a["coverage"].between(0, 1).all() and b["coverage"].between(0, 1).all()
+    assert (b["mean_width"].to_numpy() > a["mean_width"].to_numpy()).all()
+    assert list(a.columns) == RESULT_COLUMNS
+    assert (a["calculation"] == "exact").all() and (a["coverage_mcse"] == 0).all()
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: exact_proportion_coverage(0, 0.1), "`n` must be greater than zero"),
+    (lambda: exact_proportion_coverage(10.5, 0.1), "`n` must be a whole number"),
+    (lambda: exact_proportion_coverage(10, 1.0), "`p` must be a probability strictly between 0 and 1"),
+    (lambda: exact_proportion_coverage(10, 0.1, methods="normal"), "`methods` must be one of"),
+    (lambda: exact_rate_coverage(-1.0), "`mu` must be greater than zero; got -1"),
+    (lambda: exact_rate_coverage(1.0, level=95), r"`level` must be strictly between 0 and 1 \(give 0.95"),
+    (lambda: unit_sizes(340, 1.0), "`mean` must be greater than 1"),
+    (lambda: capture_probabilities([0.2]), "`p` needs at least two lists"),
+    (lambda: study_tasks("slow"), "`mode` must be one of 'quick', 'full'; got 'slow'"),
+    (lambda: study_tasks("quick", studies=["coverage"]), "`studies` must be one of"),
+    (lambda: run_study("quick", seed=-3), "`seed` must be a non-negative integer; got -3"),
+    (lambda: run_study("quick", seed=None), "`seed` must be a non-negative integer; got None"),
+    (lambda: run_study("quick", n_jobs=0), "`n_jobs` must be a non-zero integer"),
+])
+def test_bad_input_is_named(call, match):
+    with pytest.raises(SSStatsError, match=match):
+        call()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the simulation machinery
+
+def test_unit_sizes_match_the_published_totals():
+    reports = unit_sizes(340, 1374 / 340)
+    incidents = unit_sizes(340, 19899 / 340)
+    assert reports.size == incidents.size == 340 and reports.min() >= 1
+    assert abs(reports.sum() - 1374) / 1374 < 0.01 and abs(incidents.sum() - 19899) / 19899 < 0.01
+    assert np.all(np.diff(reports) >= 0)  # quantiles, so sorted
+
+
+def test_capture_probabilities_independence_and_dependence():
+    h, pr = capture_probabilities([0.1, 0.2, 0.3])
+    assert h.shape == (8, 3) and pr.sum() == pytest.approx(1)
+    # independence: each list's margin is its capture probability, and the joint is the product
+    np.testing.assert_allclose(pr @ h, [0.1, 0.2, 0.3], rtol=1e-12)
+    assert pr[0] == pytest.approx(0.9 * 0.8 * 0.7, rel=1e-12)
+    h, pr = capture_probabilities([0.1, 0.2, 0.3], log_odds_ratio=np.log(4))
+    both = pr[(h[:, 0] == 1) & (h[:, 1] == 1)].sum()
+    only1 = pr[(h[:, 0] == 1) & (h[:, 1] == 0)].sum()
+    only2 = pr[(h[:, 0] == 0) & (h[:, 1] == 1)].sum()
+    neither = pr[(h[:, 0] == 0) & (h[:, 1] == 0)].sum()
+    assert both * neither / (only1 * only2) == pytest.approx(4, rel=1e-12)
+
+
+def test_task_seeds_follow_a_fixed_order():
+    t1 = study_tasks("quick")
+    t2 = study_tasks("quick")
+    assert [t.study for t in t1] == [t.study for t in t2]
+    assert {t.study for t in t1} == {"proportion", "rate", "overdispersion", "mse"}
+
+
+def test_exact_studies_need_no_seed_and_are_labelled():
+    res = run_study("quick", seed=5, n_jobs=1, progress=False, studies=["proportion", "rate"])
+    assert list(res.columns) == [*RESULT_COLUMNS, "seed", "ssstats_version", "synthetic_simulation"]
+    assert res["synthetic_simulation"].all() and (res["seed"] == 5).all()
+    assert len(res) == 2 * 3 * 6 + 4 * 6
+
+
+@needs_bb
+def test_overdispersion_binomial_coverage_agrees_with_exact_when_rho_is_zero():
+    from ssstats.simulate import overdispersion_coverage
+
+    trials = unit_sizes(340, 1374 / 340)
+    res = overdispersion_coverage(trials, 0.019, 0.0, reps=400, seed=11, methods=["binomial_wilson", "binomial_exact"])
+    exact = exact_proportion_coverage(int(trials.sum()), 0.019, methods=["wilson", "exact"])
+    for m, e in zip(["binomial_wilson", "binomial_exact"], exact["coverage"]):
+        row = res[res["method"] == m].iloc[0]
+        assert row["replicates"] == 400 and row["failed"] == 0
+        assert abs(row["coverage"] - e) < 4 * max(row["coverage_mcse"], 0.005)
+        assert row["coverage_mcse"] == pytest.approx(np.sqrt(row["coverage"] * (1 - row["coverage"]) / 400))
+
+
+@needs_bb
+def test_overdispersion_shows_the_binomial_interval_too_narrow():
+    from ssstats.simulate import overdispersion_coverage
+
+    # rho = 0.2 over 340 units of about 58 trials: the variance of the pooled proportion is inflated about
+    # 1 + (sum n^2 / sum n - 1) rho ~ 20-fold, so a binomial 95% interval covers far less than 95%
+    trials = unit_sizes(340, 19899 / 340)
+    res = overdispersion_coverage(trials, 0.049, 0.2, reps=200, seed=2, methods=["binomial_wilson"])
+    assert res["coverage"].iloc[0] < 0.6
+
+
+@needs_bb
+@needs_mse
+def test_quick_run_does_not_depend_on_n_jobs_and_cli_writes_it(tmp_path, capsys):
+    from analysis import simulation_study as sim
+
+    out = tmp_path / "sim.csv"
+    assert sim.main(["--quick", "--seed", "3", "--n-jobs", "2", "--no-progress", "--output", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    two = pd.read_csv(out)
+    one = run_study("quick", seed=3, n_jobs=1, progress=False)
+    pd.testing.assert_frame_equal(one.reset_index(drop=True), two, check_dtype=False, rtol=1e-9)
+    assert {"overall_proportion", "unit_proportions", "mse"} <= set(two["study"])
+    other = run_study("quick", seed=4, n_jobs=1, progress=False, studies=["overdispersion"])
+    assert not np.allclose(other["mean_width"], two.loc[two["study"].isin(other["study"]), "mean_width"])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the stored results the appendix reads
+
+stored = pytest.mark.skipif(not STORED.exists(), reason="data/simulation_results.csv not generated yet")
+
+
+@stored
+def test_stored_results_are_labelled_and_reproduce_the_exact_part():
+    from analysis import simulation_study as sim
+
+    res = sim.load_results(STORED)
+    assert res["synthetic_simulation"].all()
+    rows = res[(res["study"] == "proportion") & (res["trials"] == 1374)].sample(5, random_state=0)
+    for r in rows.itertuples():
+        again = exact_proportion_coverage(1374, r.true_value, methods=r.method)
+        assert again["coverage"].iloc[0] == pytest.approx(r.coverage, rel=1e-9)
+
+
+@stored
+def test_stored_results_say_what_the_appendix_says():
+    from analysis import simulation_study as sim
+
+    res = sim.load_results(STORED)
+    wald = sim.coverage_at(res, "proportion", "wald", trials=20)
+    wilson = sim.coverage_at(res, "proportion", "wilson", trials=20)
+    assert wald.mean() < 0.9 < wilson.mean()
+    od = res[(res["study"] == "overall_proportion") & (res["rho"] == res["rho"].max())]
+    binom = od[od["method"] == "binomial_wilson"]["coverage"]
+    bb = od[od["method"] == "beta_binomial"]["coverage"]
+    assert (binom.to_numpy() < bb.to_numpy()).all()
+    section = sim.run(STORED, fig_dir=None)
+    assert len(section.proportions) == 6 and len(section.rates) == 6
+    assert "(synthetic simulation)" in section.figure.texts[0].get_text()
