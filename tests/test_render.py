@@ -86,7 +86,7 @@ def test_read_fixture():
     assert doc.meta["title"] == "Render fixture"
     assert doc.meta["execute"] == {"echo": False, "warning": False}
     chunks = doc.chunks
-    assert [c.label for c in chunks] == ["setup", None, "fig-bars", None]
+    assert [c.label for c in chunks] == ["setup", None, "fig-bars", None, "tbl-small"]
     # the included chunk knows its own file and line; the fence of fig-bars is on line 37 of fixture.qmd
     assert chunks[1].origin == Origin("_part.qmd", 3)
     assert chunks[1].options == {"output": "asis"}
@@ -97,6 +97,7 @@ def test_read_fixture():
     inlines = [i for i in doc.items if isinstance(i, Inline)]
     assert [i.expr for i in inlines] == ['f"{reports:,}"', "charges", 'f"{100 * charges / reports:.2f}"',
                                          "charges", "charges ** 2"]
+    assert chunks[4].options["tbl-cap"] == "A small table"
     assert [str(i.origin) for i in inlines] == ["fixture.qmd:32", "fixture.qmd:32", "fixture.qmd:33",
                                                 "_part.qmd:9", "fixture.qmd:46"]
     text = "".join(i.text for i in doc.items if isinstance(i, Markdown))
@@ -256,6 +257,11 @@ def test_render_html_content(rendered):
     assert '<a href="#fig-bars">Figure 1</a> shows' in text
     assert '<a href="#sec-numbers">Section 1</a>' in text
     assert "(Doe 2020)" in text and "Sexual Safety Fixture Report" in text  # citeproc
+    assert '<table id="tbl-small"> <caption>Table 1: A small table</caption>' in text
+    # a cross-reference and a citation in one pandoc Cite: the reference is resolved, the citation left to citeproc
+    assert '<a href="#tbl-small">Table 1</a> lists wards' in text
+    assert ('drawn in <a href="#fig-bars">Figure 1</a> <span class="citation" data-cites="doe2020">(Doe 2020, 4)'
+            '</span>.') in text
     assert "printed 42" in text and "print</span>(" in text  # echo: true overrides the front matter
     assert "import warnings" not in text and "this warning is dropped" not in text  # include: false
     assert 'id="TOC"' in text and 'class="header-section-number">1.1<' in text
