@@ -164,7 +164,8 @@ def _check_figures(raw: pd.DataFrame, bibkeys: set[str] | None, bibpath: Path, e
         refs = _TOKEN.findall(v)
         unknown = [t for t in refs if t not in known]
         if unknown:
-            errs.add(_cell(where[k], "derived_from", v) + f" refers to unknown figure id(s) {', '.join(map(repr, unknown))}")
+            errs.add(_cell(where[k], "derived_from", v)
+                     + f" refers to unknown figure id(s) {', '.join(map(repr, unknown))}")
         if ids[k] in refs:
             errs.add(_cell(where[k], "derived_from", v) + " refers to the figure itself")
         if not refs:
@@ -192,6 +193,7 @@ def _load_figures(path: str, bib: str, _stamp: tuple) -> pd.DataFrame:
         raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError) as e:
         raise SSStatsError(f"{p.name} could not be read as UTF-8 CSV: {e}") from None
+    raw = raw.fillna("")  # a row with too few fields
     missing = [c for c in FIGURE_COLUMNS if c not in raw.columns]
     if missing:
         raise SSStatsError(f"{p.name} is missing required column{'s' if len(missing) > 1 else ''} "
@@ -338,9 +340,11 @@ def figure(figure_id: str, *, path: str | os.PathLike | None = None) -> Publishe
     >>> f.text, f.citation  # doctest: +SKIP
     ('more than 1,300', '[@independent2024atkins]')
     """
+    if not isinstance(figure_id, str):
+        raise SSStatsError(f"`figure_id` must be a string such as 'indy_police_charges'; got {figure_id!r}")
     df = published_figures(path)
     hit = df.index[df["figure_id"] == figure_id]
-    if not isinstance(figure_id, str) or len(hit) == 0:
+    if len(hit) == 0:
         close = difflib.get_close_matches(str(figure_id), df["figure_id"].tolist(), n=5, cutoff=0.6)
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
         raise SSStatsError(f"`figure_id` {figure_id!r} is not in published_figures.csv{hint}")
@@ -416,7 +420,8 @@ def _parse_counts(col: pd.Series, name: str, suppressed: tuple[int, int], where:
     missing = np.isnan(num) & text.str.lower().isin(_MISSING).to_numpy(dtype=bool)
     numeric = ~np.isnan(num)
     for k in np.flatnonzero(missing):
-        errs.add(k, f"{where[k]}: `{name}` is missing (a count is required; write a suppressed count as '*', '<5' or '1-4')")
+        errs.add(k, f"{where[k]}: `{name}` is missing (a count is required; write a suppressed count as "
+                    "'*', '<5' or '1-4')")
     bad = numeric & (num < 0)
     for k in np.flatnonzero(bad):
         errs.add(k, f"{where[k]}: `{name}` = {text.iat[k]!r} is negative")
