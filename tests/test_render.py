@@ -276,7 +276,7 @@ def test_failing_chunk_keeps_good_output(fixture_dir, capsys):
     code = main(["render", str(fixture_dir / "failing.qmd"), "--engine", "builtin"])
     err = capsys.readouterr().err
     assert code == 1
-    assert "chunk 'boom' at _boom.qmd:3 raised an error" in err
+    assert "chunk 'boom' at _boom.qmd:3 raised an error (line 6 of _boom.qmd)" in err
     assert "ValueError: fixture failure 1" in err and "raise ValueError(" in err  # the traceback
     for p, text in good.items():
         assert p.read_text() == text

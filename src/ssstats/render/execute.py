@@ -50,6 +50,7 @@ get_ipython().user_ns_hidden["__ssstats_inline__"] = __ssstats_inline__
 """
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CELL_LINE = re.compile(r"^Cell In\[\d+\], line (\d+)", re.M)  # IPython's frame of the cell itself
 
 
 def traceback_text(output: dict) -> str:
@@ -155,7 +156,10 @@ def execute(doc: Document, session: KernelSession) -> tuple[dict[int, list[dict]
             out = session.run(item.code, item.describe())
             errors = [o for o in out if o.get("output_type") == "error"]
             if errors and not opts["error"]:
-                raise RenderError(f"{item.describe()} raised an error:\n{traceback_text(errors[0])}")
+                tb = traceback_text(errors[0])
+                m = _CELL_LINE.search(tb)
+                at = f" (line {item.code_line + int(m.group(1)) - 1} of {item.origin.file})" if m else ""
+                raise RenderError(f"{item.describe()} raised an error{at}:\n{tb}")
             outputs[item.index] = out
         elif isinstance(item, Inline):
             values[pos] = session.inline(item.expr, f"the inline expression at {item.origin}")

@@ -82,6 +82,8 @@ class Chunk:
     options: dict[str, Any]
     origin: Origin
     index: int = 0
+    #: the line (in ``origin.file``) of the first line of ``code``
+    code_line: int = 0
 
     @property
     def label(self) -> str | None:
@@ -388,7 +390,10 @@ def read_qmd(path: str | Path) -> Document:
             raise RenderError(f"{origin}: the python chunk opened here is never closed with {ticks}")
         body_lines = [ln for ln, _ in lines[k + 1:end]]
         options, n = parse_options(body_lines, f"chunk at {origin}")
-        chunk = Chunk("\n".join(body_lines[n:]).strip("\n"), options, origin, index=len(doc.chunks))
+        code_lines = body_lines[n:]
+        lead = next((j for j, ln in enumerate(code_lines) if ln.strip()), 0)
+        chunk = Chunk("\n".join(code_lines).strip("\n"), options, origin, index=len(doc.chunks),
+                      code_line=origin.line + 1 + n + lead)
         if chunk.label:
             if chunk.label in labels:
                 raise RenderError(f"{origin}: chunk label {chunk.label!r} is already used at {labels[chunk.label]}")
