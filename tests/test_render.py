@@ -196,10 +196,24 @@ def test_weave_asis_echo_output_include(tmp_path):
 
 @pytest.fixture(scope="module")
 def kernel(tmp_path_factory):
+    """One kernel for the kernel tests, started while a broken user `python3` kernel spec is on JUPYTER_PATH: the
+    session must still use the running interpreter's ipykernel."""
     folder = tmp_path_factory.mktemp("kernel")
-    with KernelSession(folder, timeout=60) as k:
-        k.folder = folder
-        yield k
+    bogus = folder / "jupyter" / "kernels" / "python3"
+    bogus.mkdir(parents=True)
+    (bogus / "kernel.json").write_text('{"argv": ["/nonexistent/python", "-m", "ipykernel_launcher", "-f", '
+                                       '"{connection_file}"], "display_name": "bogus", "language": "python"}')
+    old = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = str(folder / "jupyter")
+    try:
+        with KernelSession(folder, timeout=60) as k:
+            k.folder = folder
+            yield k
+    finally:
+        if old is None:
+            os.environ.pop("JUPYTER_PATH", None)
+        else:
+            os.environ["JUPYTER_PATH"] = old
 
 
 def test_kernel_environment(kernel):

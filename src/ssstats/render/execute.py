@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from jupyter_client import AsyncKernelManager
+from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -69,7 +71,8 @@ class KernelSession:
     timeout : int
         Seconds one cell may run.
     kernel_name : str
-        The kernel spec; ``python3`` is the running environment's ipykernel.
+        The kernel spec.  Kernel specs are looked up in no folder, so ``python3`` is always the ipykernel of the
+        running interpreter (``sys.executable``), never a ``python3`` spec a user installed elsewhere.
 
     Examples
     --------
@@ -82,7 +85,8 @@ class KernelSession:
         self.cwd = Path(cwd)
         self.timeout = timeout
         self.nb = nbformat.v4.new_notebook()
-        self.client = NotebookClient(self.nb, kernel_name=kernel_name, timeout=timeout, allow_errors=True,
+        km = AsyncKernelManager(kernel_name=kernel_name, kernel_spec_manager=KernelSpecManager(kernel_dirs=[]))
+        self.client = NotebookClient(self.nb, km=km, kernel_name=kernel_name, timeout=timeout, allow_errors=True,
                                      resources={"metadata": {"path": str(self.cwd)}})
         self._stack = contextlib.ExitStack()
 
