@@ -206,3 +206,78 @@ def test_plot_returns_figure_for_both_kinds():
     assert f2.axes[0].get_yscale() == "log" and f2.axes[1].get_yscale() == "log"
     assert "not nested" in f2.axes[1].get_title()
     matplotlib.pyplot.close("all")
+
+
+def test_nested_bounds_are_cut_at_the_stage_before():
+    # "*" stands for 1 to 7, but a unit with 3 police reports has at most 3 charges
+    frame = pd.DataFrame({"unit_id": ["A", "B"], "police_reports": [3.0, 10.0], "charges": [np.nan, 2.0],
+                          "charges_lower": [1, 2], "charges_upper": [7, 2]})
+    row = Cascade(frame).to_frame().iloc[1]
+    assert (row["count_lower"], row["count_upper"]) == (3, 5)
+    with pytest.raises(SSStatsError, match="larger than `police_reports`"):
+        Cascade(frame.assign(charges=[np.nan, 11.0], charges_lower=[1, 11], charges_upper=[7, 11]))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the report section (analysis/attrition.py)
+
+
+@pytest.fixture(scope="module")
+def section(tmp_path_factory):
+    from analysis import attrition
+
+    fig_dir = tmp_path_factory.mktemp("figures")
+    return attrition.run(fig_dir=fig_dir), fig_dir
+
+
+def test_section_writes_its_figures(section):
+    sec, fig_dir = section
+    for name in ("cascades", "synthetic_cascades", "caterpillar"):
+        for ext in ("png", "svg"):
+            path = fig_dir / f"attrition_{name}.{ext}"
+            assert path.exists() and path.stat().st_size > 1000
+    for name in ("caterpillar", "synthetic_cascades"):
+        fig = sec.figures[name]
+        titles = [fig._suptitle.get_text() if fig._suptitle is not None else ""]
+        titles += [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right")]
+        assert any("synthetic" in t.lower() for t in titles), name
+
+
+def test_section_cascades_have_the_right_nesting(section, ref):
+    sec, _ = section
+    trust, police, hsj = sec.cascades.values()
+    assert trust.nested and police.nested and not hsj.nested and hsj.overall is None
+    f = hsj.to_frame().set_index("stage")
+    # the source gives safeguarding and police "of those reports made on mixed-sex wards"
+    assert (f["denominator_stage"].iloc[1:] == "mixed_sex_ward_reports").all()
+    assert f.loc["reported_to_police", "estimate"] == pytest.approx(104 / 1019, rel=1e-12)
+    assert police.overall[1] == pytest.approx(ref[(26, 1374)].wilson_lower, rel=1e-8)
+    assert trust.overall[2] == pytest.approx(ref[(982, 19899)].wilson_upper, rel=1e-8)
+
+
+def test_section_press_units(section, ref):
+    sec, _ = section
+    p = sec.press.set_index("unit")
+    lb = p.loc["Littlebrook Hospital (Kent)"]
+    kf = p.loc["Kingfisher Court (Hertfordshire)"]
+    assert (lb["n"], kf["n"]) == (42, 13)
+    # P(0 of n) = (1 - p)^n at the national rape charge rate
+    assert lb["p_zero_rape_charge"] == pytest.approx((1 - 0.021) ** 42, rel=1e-10)
+    assert kf["p_zero_rape_charge"] == pytest.approx((1 - 0.021) ** 13, rel=1e-10)
+    assert lb["p_zero_sexoff_charge"] == pytest.approx((1 - 0.036) ** 42, rel=1e-10)
+    # one-sided 95% upper limit at 0 events = R binom.test(0, n, conf.level = 0.9) upper
+    assert lb["upper"] == pytest.approx(ref[(0, 42)].exact90_upper, rel=1e-8)
+    assert kf["upper"] == pytest.approx(ref[(0, 13)].exact90_upper, rel=1e-8)
+    assert sec.numbers["lb_p0"] == "0.41" and sec.numbers["n_surprising"] == "142"
+
+
+def test_section_synthetic_tables_are_labelled_and_suppressed(section):
+    sec, _ = section
+    t = sec.unit_table
+    assert t.columns[0] == "Unit (synthetic)" and t.iloc[:, 0].str.startswith("SYN-").all()
+    shown = t["Police reports"].str.replace(",", "").replace("*", np.nan).dropna().astype(int)
+    assert (shown % 5 == 0).all()
+    assert set(t["Charges"]) <= {"*", "0"} | {str(k) for k in range(10, 100, 5)}
+    assert (t.loc[t["Charges"] == "*", "Shrunken charge %"] == "*").all()
+    assert sec.numbers["syn_units"] == "340" and sec.numbers["syn_reports"] == "1,374"
+    assert int(sec.numbers["syn_censored_charges"]) > 0

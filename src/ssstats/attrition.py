@@ -116,7 +116,8 @@ class Cascade(Result):
     Stages not nested: stage *k* has the proportion x_k / x_d on its own denominator d (``denominators``) and
     nothing else; the summary says why no overall proportion is given.
 
-    Censored totals: a proportion whose numerator or denominator is only known within bounds has ``estimate``
+    Censored totals: with nested stages a censored cell's upper bound is first cut at the same unit's previous
+    stage (its upper bound), since a later stage cannot exceed it.  A proportion whose numerator or denominator is only known within bounds has ``estimate``
     NaN, ``estimate_min`` and ``estimate_max`` the range of x/n over the admissible counts, and the interval is the
     union of the intervals over those counts [2]_, which covers at the nominal level or more.
 
@@ -236,7 +237,11 @@ class Cascade(Result):
             highs.append(hi)
             cens.append(int(missing_cell.sum()))
         lows, highs = np.vstack(lows), np.vstack(highs)
-        if self.nested:  # unit by unit: a later stage cannot exceed the one before, even at the bounds
+        if self.nested:
+            # a censored cell cannot exceed the stage before it in the same unit ("*" is 1 to 7, but a unit with
+            # 5 police reports has at most 5 charges): cut each upper bound at the previous stage's upper bound
+            highs = np.minimum.accumulate(highs, axis=0)
+            # unit by unit: a later stage cannot exceed the one before, even at the bounds
             bad = lows[1:] > highs[:-1]
             if bad.any():
                 k, i = (int(v[0]) for v in np.nonzero(bad))
