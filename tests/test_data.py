@@ -330,3 +330,22 @@ def test_missing_column_and_missing_bib(tmp_path):
     (tmp_path / "references.bib").unlink()
     with pytest.raises(SSStatsError, match="bibliography .* does not exist"):
         published_figures(path)
+
+
+def test_bibliography_renders_with_citeproc():
+    """Every key of references.bib is resolved by Pandoc's citeproc (as the renderer uses it), with no warning."""
+    import subprocess
+
+    pypandoc = pytest.importorskip("pypandoc")
+    bib = DATA / "references.bib"
+    keys = re.findall(r"^@\w+\{([^,]+),", bib.read_text(encoding="utf-8"), re.M)
+    assert len(keys) == len(set(keys))
+    md = " ".join(f"[@{k}]" for k in keys) + "\n"
+    r = subprocess.run([pypandoc.get_pandoc_path(), "--citeproc", f"--bibliography={bib}", "-f", "markdown",
+                        "-t", "plain"], input=md, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "WARNING" not in r.stderr.upper(), r.stderr
+    assert "???" not in r.stdout
+    for title in ("Funnel Plots for Comparing Institutional Performance", "Sexual Safety on Mental Health Wards",
+                  "Revealed: Scandal of 1,374 Hospital Sex Attacks"):
+        assert title in r.stdout.replace("\n", " ")
