@@ -227,6 +227,11 @@ def run(fig_dir: str | Path = FIG_DIR, synthetic_path: str | Path = SYNTHETIC_PA
         "caterpillar": charge_fit.plot(
             title=f"Shrunken charge proportions, {charge_fit.n_units} synthetic units with police reports "
                   "(synthetic data)"),
+        "press": plots.plot_no_event_probability(
+            press.assign(unit=press["unit"].str.replace(r" \(.*\)", "", regex=True)),
+            {f"national charge rate, {label}": v(fid) / 100 for fid, label in NATIONAL_RATES},
+            title="How surprising is no charge at all? Units named in the press",
+            xlabel="offences reported to the police", ylabel="probability of no charge at all"),
     }
     for name, fig in figs.items():
         plots.save_figure(fig, f"attrition_{name}", fig_dir)

@@ -232,7 +232,7 @@ def section(tmp_path_factory):
 
 def test_section_writes_its_figures(section):
     sec, fig_dir = section
-    for name in ("cascades", "synthetic_cascades", "caterpillar"):
+    for name in ("cascades", "synthetic_cascades", "caterpillar", "press"):
         for ext in ("png", "svg"):
             path = fig_dir / f"attrition_{name}.{ext}"
             assert path.exists() and path.stat().st_size > 1000

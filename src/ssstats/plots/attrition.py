@@ -8,7 +8,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ._style import PALETTE, apply_style
 
-__all__ = ["plot_cascade", "plot_cascades"]
+__all__ = ["plot_cascade", "plot_cascades", "plot_no_event_probability"]
 
 _SUBS = (1.0, 2.0, 5.0)
 
@@ -156,4 +156,56 @@ def plot_cascades(cascades, title: str | None = None, width: float = 9.0, row_he
         plot_cascade(cascade, title=name, axes=pair)
     if title is not None:
         fig.suptitle(title)
+    return fig
+
+
+def plot_no_event_probability(units, rates, alpha: float = 0.05, n_max: int | None = None,
+                              title: str | None = None, xlabel: str = "number of cases",
+                              ylabel: str = "probability of no event at all", figsize=(7.5, 4.0)):
+    """How surprising is no event at all?  P(0 of n) = (1 - p)^n against n, for one or more reference rates.
+
+    Parameters
+    ----------
+    units : pandas.DataFrame
+        Columns ``unit`` (label) and ``n`` (number of cases, e.g. offences reported to the police); each is marked
+        on every curve.  Only published, named units belong here (labelled points of unit-level returns must go
+        through :func:`ssstats.suppress` first).
+    rates : mapping of str -> float
+        Reference probabilities of the event per case (e.g. the national charge rate), by label.
+    alpha : float
+        A horizontal line marks this probability (no event at all is "surprising" below it).
+    n_max : int, optional
+        Right end of the n axis; default 4 times the largest n, at least the n where the lowest rate's curve
+        crosses ``alpha``.
+    title, xlabel, ylabel : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    apply_style()
+    n_units = np.asarray(units["n"], dtype=float)
+    ps = np.asarray(list(rates.values()), dtype=float)
+    cross = np.log(alpha) / np.log1p(-ps.min())
+    top = n_max if n_max is not None else int(max(4 * n_units.max(), 1.2 * cross))
+    n = np.arange(0, top + 1)
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    colours = [PALETTE["blue"], PALETTE["orange"], PALETTE["green"], PALETTE["purple"]]
+    for (label, p), colour in zip(rates.items(), colours):
+        ax.plot(n, (1 - p) ** n, color=colour, label=f"{label} ({100 * p:.3g}% per case)")
+        y = (1 - p) ** n_units
+        ax.plot(n_units, y, "o", color=colour)
+    p0 = ps[0]
+    for name, x in zip(units["unit"], n_units):
+        ax.annotate(f"{name}\n{x:.0f} cases, P = {(1 - p0) ** x:.2f}", (x, (1 - p0) ** x), xytext=(8, 8),
+                    textcoords="offset points", fontsize=8)
+    ax.axhline(alpha, color=PALETTE["red"], ls="--", lw=1)
+    ax.annotate(f"P = {alpha:g}", (top, alpha), xytext=(-4, 3), textcoords="offset points", ha="right",
+                fontsize=8, color=PALETTE["red"])
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper right", frameon=False, fontsize=8)
+    ax.set_title(title if title is not None else "Probability of no event from n cases at a reference rate")
     return fig
