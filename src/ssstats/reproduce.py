@@ -78,7 +78,7 @@ def _k_proportion(row, figs, pub) -> _Computed:
 
 def _k_count(row, figs, pub) -> _Computed:
     x = _sum_of(row.numerator, figs)
-    return _Computed(x, shown=row.numerator.replace("+", " + "))
+    return _Computed(x, shown=" + ".join(f"{figs(t.strip()):,.0f}" for t in row.numerator.split("+")))
 
 
 def _k_change(row, figs, pub) -> _Computed:
@@ -118,7 +118,9 @@ def consistent_range(published: float, qualifier: str, decimals: int) -> tuple[f
     is every value that rounds to 1.6, [1.55, 1.65).
     """
     q = (qualifier or "").strip().lower()
-    p, r, half = published, APPROX_RTOL, 0.5 * 10.0 ** (-decimals)
+    p, r = published, APPROX_RTOL
+    half = float(Decimal(5).scaleb(-decimals - 1))  # 0.05 for one decimal
+    lo_r, hi_r = float(Decimal(repr(p)) - Decimal(repr(half))), float(Decimal(repr(p)) + Decimal(repr(half)))
     table: dict[str, tuple[float, float, bool, bool]] = {
         "less than": (-np.inf, p, True, False),
         "fewer than": (-np.inf, p, True, False),
@@ -128,7 +130,7 @@ def consistent_range(published: float, qualifier: str, decimals: int) -> tuple[f
         "nearly": (p * (1 - r), p, True, True),
         "about": (p * (1 - r), p * (1 + r), True, True),
         "around": (p * (1 - r), p * (1 + r), True, True),
-        "": (p - half, p + half, True, False),
+        "": (lo_r, hi_r, True, False),
     }
     return check_method(q, table, "qualifier")
 
@@ -211,10 +213,14 @@ def _row_figure(by_id: pd.DataFrame, fid: str) -> _Fig:
 
 
 def _published_text(pub) -> str:
+    """The published number as words: "less than 2%", "nearly 20,000", "more than a third"."""
     v = pub.value
-    num = f"{v:,.0f}" if float(v).is_integer() else f"{v:g}"
-    if pub.unit == "percent":
-        num += "%"
+    fractions = {0.3333: "a third", 0.6667: "two-thirds", 0.5: "a half", 0.25: "a quarter"}
+    if pub.unit == "proportion" and round(v, 4) in fractions:
+        num = fractions[round(v, 4)]
+    else:
+        num = f"{v:,.0f}" if float(v).is_integer() else f"{v:g}"
+        num += "%" if pub.unit == "percent" else ""
     return f"{pub.qualifier} {num}".strip()
 
 

@@ -1,0 +1,208 @@
+"""Section "The published figures, recomputed": every headline statement checked against its own figures.
+
+Run as a script to regenerate this section's tables and figures without rendering the report::
+
+    python -m analysis.published
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import ssstats as ss
+from ssstats import plots
+from ssstats.reproduce import check_claims
+
+FIG_DIR = Path(__file__).resolve().parents[1] / "figures"
+
+#: national and hospital comparators for the charge rate: (figure id of the percentage, label, group,
+#: figure ids of charges and reports where the source gives the counts)
+COMPARATORS = [
+    ("rape_charge_pct_2015_16", "Rape, 2015/16", "Rape (national)", None),
+    ("rape_charge_pct_ye_mar2021", "Rape, year to Mar 2021", "Rape (national)", None),
+    ("rape_charge_pct_ye_jun2021", "Rape, year to Jun 2021", "Rape (national)", None),
+    ("rape_charge_pct_ye_mar2022", "Rape, year to Mar 2022", "Rape (national)", None),
+    ("rape_charge_pct_ye_sep2022", "Rape, year to Sep 2022", "Rape (national)",
+     ("rape_charges_ye_sep2022", "rape_recorded_ye_sep2022")),
+    ("rape_charge_pct_ye_mar2023", "Rape, year to Mar 2023", "Rape (national)", None),
+    ("sexoff_charge_pct_2015_16", "All sexual offences, 2015/16", "Sexual offences (national)", None),
+    ("sexoff_charge_pct_ye_mar2022", "All sexual offences, year to Mar 2022", "Sexual offences (national)", None),
+    ("sexoff_charge_pct_ye_mar2023", "All sexual offences, year to Mar 2023", "Sexual offences (national)", None),
+    ("wrn_hospital_charge_pct", "Hospitals, Jan 2019 to Oct 2022", "Hospitals", ("wrn_hospital_charges",
+                                                                               "wrn_hospital_reports")),
+]
+
+CQC_TYPES = [
+    ("cqc18_exposure", "Nudity or exposure"),
+    ("cqc18_assault", "Alleged sexual assault"),
+    ("cqc18_verbal", "Verbal abuse using sexual words"),
+    ("cqc18_harassment", "Sexual harassment"),
+    ("cqc18_rape", "Alleged rape (about)"),
+]
+
+
+def v(fid: str) -> float:
+    """A published figure's value."""
+    return float(ss.figure(fid).value)
+
+
+def citation(fid: str) -> str:
+    """The ``[@key]`` citation of a published figure's source."""
+    return ss.figure(fid).citation
+
+
+def words(fid: str, pattern: str) -> str:
+    """The published words matching ``pattern`` in a figure's quote (so prose quotes, never retypes, them)."""
+    m = re.search(pattern, ss.figure(fid).quote, flags=re.IGNORECASE)
+    if m is None:
+        raise ValueError(f"the quote of {fid!r} has no words matching {pattern!r}")
+    return m.group(0)
+
+
+def period_text(fid: str) -> str:
+    f = ss.figure(fid)
+    if f.period_start and f.period_end:
+        return f"{f.period_start:%Y} to {f.period_end:%B %Y}"
+    note = f.note.split(".")[0]
+    return note.removeprefix("Period: ") if note.startswith("Period: ") else "an unstated period"
+
+
+def fmt_int(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def fmt_pct(p: float, digits: int = 1) -> str:
+    return f"{100 * p:.{digits}f}%"
+
+
+def fmt_ci(lo: float, hi: float, digits: int = 1) -> str:
+    return f"{100 * lo:.{digits}f}% to {100 * hi:.{digits}f}%"
+
+
+@dataclass
+class PublishedSection:
+    claims: pd.DataFrame
+    claims_table: pd.DataFrame
+    charge: pd.DataFrame  # the mental-health units' charge rate at 95% and 99.8%
+    comparators: pd.DataFrame
+    tests: pd.DataFrame
+    hospitals: pd.DataFrame
+    cqc_types: pd.DataFrame
+    figures: dict = field(default_factory=dict)
+    numbers: dict = field(default_factory=dict)
+
+
+def claims_for_report(claims: pd.DataFrame) -> pd.DataFrame:
+    """The claims table as the report shows it."""
+
+    def recomputed(r):
+        def f(x):
+            return f"{x:,.0f}" if abs(x) >= 1000 or float(x).is_integer() else f"{x:,.3g}"
+
+        return f"{f(r.recomputed)} ({f(r.lower)} to {f(r.upper)})" if np.isfinite(r.lower) else f(r.recomputed)
+
+    holds = np.where(claims.holds, "yes", np.where(claims.known_discrepancy != "", "no (see note)", "no"))
+    return pd.DataFrame({
+        "Published statement": claims.statement,
+        "Source": claims.source + " " + claims.citation,
+        "Published": claims.published_text,
+        "Computation": claims.computation,
+        "Recomputed (95% CI)": [recomputed(r) for r in claims.itertuples()],
+        "Holds": holds,
+    })
+
+
+def comparator_table() -> pd.DataFrame:
+    """Charge rates: the mental-health units beside national and hospital figures."""
+    rows = []
+    x, n = v("indy_police_charges"), v("indy_police_reports")
+    ci = ss.proportion_ci(x, n, method="wilson").iloc[0]
+    rows.append(dict(label="Mental-health units, 2 years to 2024", group="Mental-health units", estimate=x / n,
+                     lower=ci.lower, upper=ci.upper, charges=x, reports=n, figure_id="indy_police_charges"))
+    for pct_id, label, group, counts in COMPARATORS:
+        f = ss.figure(pct_id)
+        row = dict(label=label, group=group, estimate=f.value / 100, lower=np.nan, upper=np.nan,
+                   charges=np.nan, reports=np.nan, figure_id=pct_id)
+        if counts:
+            cx, cn = v(counts[0]), v(counts[1])
+            ci = ss.proportion_ci(cx, cn, method="wilson").iloc[0]
+            row.update(estimate=cx / cn, lower=ci.lower, upper=ci.upper, charges=cx, reports=cn)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def run(fig_dir: str | Path = FIG_DIR) -> PublishedSection:
+    """Compute the section's tables and figures and write the figures (PNG and SVG) to ``fig_dir``."""
+    claims = check_claims()
+    x, n = v("indy_police_charges"), v("indy_police_reports")
+    charge = ss.proportion_ci(x, n, method="wilson", level=(0.95, 0.998))
+    exact = ss.proportion_ci(x, n, method="exact").iloc[0]
+    comp = comparator_table()
+
+    national = comp[comp.group == "Rape (national)"]
+    tests = ss.proportion_test(np.full(len(national), x), np.full(len(national), n), national.estimate.to_numpy())
+    tests.insert(0, "comparator", national.label.to_numpy())
+    hospitals = ss.compare_proportions(x, n, v("wrn_hospital_charges"), v("wrn_hospital_reports"))
+
+    types = pd.DataFrame([dict(figure_id=fid, label=lab, count=v(fid)) for fid, lab in CQC_TYPES])
+    total = v("cqc18_incidents")
+    tci = ss.proportion_ci(types["count"], np.full(len(types), total), method="wilson")
+    types = pd.concat([types, tci[["estimate", "lower", "upper"]]], axis=1)
+
+    figs = {
+        "forest": plots.forest_plot(
+            comp, group="group", reference=x / n, xlabel="Charge or summons rate (95% Wilson interval)",
+            title="Charge rates: mental-health units beside national and hospital figures",
+            highlight="Mental-health units, 2 years to 2024"),
+        "cqc_types": plots.interval_bars(
+            types, xlabel=f"Share of the {fmt_int(total)} sexual incidents (95% Wilson interval)",
+            title="CQC 2018: sexual incidents on mental-health wards by type, April to June 2017",
+            note="Categories overlap and do not cover every incident; 'about 29' rapes as published."),
+    }
+    for name, fig in figs.items():
+        plots.save_figure(fig, f"published_{name}", fig_dir)
+
+    nat_latest = national.iloc[-1]
+    numbers = dict(
+        charges=fmt_int(x), reports=fmt_int(n), units=fmt_int(v("atkins_units")),
+        charge_pct=fmt_pct(x / n), charge_ci=fmt_ci(charge.lower[0], charge.upper[0]),
+        charge_ci998=fmt_ci(charge.lower[1], charge.upper[1]),
+        charge_exact_ci=fmt_ci(exact.lower, exact.upper),
+        incidents=fmt_int(v("indy_sky_total_incidents")), referred=fmt_int(v("indy_sky_police_referrals")),
+        referred_pct=fmt_pct(v("indy_sky_police_referrals") / v("indy_sky_total_incidents")),
+        nat_latest_label=nat_latest.label, nat_latest_pct=fmt_pct(nat_latest.estimate),
+        nat_latest_p=f"{tests.p_value.iloc[-1]:.2f}",
+        nat_min_pct=fmt_pct(national.estimate.min()), nat_max_pct=fmt_pct(national.estimate.max()),
+        hosp_pct=fmt_pct(hospitals.p2[0]), hosp_ratio=f"{hospitals.estimate[1]:.2f}",
+        hosp_ratio_ci=f"{hospitals.lower[1]:.2f} to {hospitals.upper[1]:.2f}",
+        hosp_p=f"{hospitals.p_value[0]:.4f}", hosp_fisher_p=f"{hospitals.fisher_p_value[0]:.4f}",
+        n_claims=str(len(claims)), n_hold=str(int(claims.holds.sum())),
+        cqc_reports=fmt_int(v("cqc18_reports_sexual")), cqc_incidents=fmt_int(total),
+        cqc_ah=fmt_int(v("cqc18_assault_harassment")),
+        cqc_ah_pct=fmt_pct(v("cqc18_assault_harassment") / total, 0),
+    )
+    numbers.update(
+        charge_published=words("indy_police_charge_pct", r"less than \S+ per cent"),
+        charge_ci_lo_round=f"{100 * charge.lower[0]:.0f}%", charge_ci_hi_round=f"{100 * charge.upper[0]:.0f}%",
+        trusts_period=period_text("indy_sky_total_incidents"), trusts_text=ss.figure("indy_sky_trusts").text,
+        police_period=period_text("indy_police_reports"),
+        cqc_share_text=ss.figure("cqc18_share_pct").text, cqc_total_text=ss.figure("cqc18_reports_reviewed").text,
+        cqc_third_text=words("cqc18_more_than_third", r"more than a third"),
+    )
+    share = claims.set_index("claim_id").loc["cqc_share_of_reports"]
+    numbers.update(cqc_implied_total=fmt_int(share.recomputed), cqc_implied_lo=fmt_int(share.lower),
+                   cqc_implied_hi=fmt_int(share.upper))
+    return PublishedSection(claims=claims, claims_table=claims_for_report(claims), charge=charge,
+                            comparators=comp, tests=tests, hospitals=hospitals, cqc_types=types, figures=figs,
+                            numbers=numbers)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sec = run()
+    print(sec.claims_table.to_string())
+    print(sec.comparators.to_string())
