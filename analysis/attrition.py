@@ -20,6 +20,7 @@ from ssstats import plots
 from ssstats.simulate import synthetic_units
 
 from . import make_synthetic
+from .published import fmt_ci, fmt_int, fmt_pct, v
 
 ROOT = Path(__file__).resolve().parents[1]
 FIG_DIR = ROOT / "figures"
@@ -35,26 +36,9 @@ NATIONAL_RATES = [
 N_TABLE_UNITS = 10
 
 
-def v(fid: str) -> float:
-    """A published figure's value."""
-    return float(ss.figure(fid).value)
-
-
 def cite(fid: str) -> str:
     """The Pandoc citation of a published figure's source."""
     return ss.figure(fid).citation
-
-
-def fmt_int(x: float) -> str:
-    return f"{x:,.0f}"
-
-
-def fmt_pct(p: float, digits: int = 1) -> str:
-    return f"{100 * p:.{digits}f}%"
-
-
-def fmt_ci(lo: float, hi: float, digits: int = 1) -> str:
-    return f"{100 * lo:.{digits}f}% to {100 * hi:.{digits}f}%"
 
 
 @dataclass
