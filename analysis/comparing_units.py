@@ -1,0 +1,180 @@
+"""Section "Comparing units": funnel plots of the SYNTHETIC units, with and without allowing for overdispersion,
+and the flagged units after disclosure control.
+
+Every unit here is synthetic (``data/synthetic_units.csv``, made by ``ssstats.simulate.synthetic_units``); the
+figures and tables say so.  Run as a script to regenerate this section's figures without rendering the report::
+
+    python -m analysis.comparing_units
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import ssstats as ss
+from ssstats import plots
+
+ROOT = Path(__file__).resolve().parents[1]
+FIG_DIR = ROOT / "figures"
+SYNTHETIC_PATH = ROOT / "data" / "synthetic_units.csv"
+LEVELS = (0.95, 0.998)
+
+#: the adjustments compared: (label, funnel keyword arguments) per measure
+ADJUSTMENTS = {
+    "referral": [("no adjustment", {}),
+                 ("additive (DerSimonian-Laird)", {"overdispersion": "additive", "tau2_method": "DL"}),
+                 ("beta-binomial predictive", {"overdispersion": "beta-binomial"})],
+    "incidents": [("no adjustment", {}),
+                  ("additive (DerSimonian-Laird)", {"overdispersion": "additive", "tau2_method": "DL"}),
+                  ("negative-binomial predictive", {"overdispersion": "negative-binomial"})],
+}
+#: the adjustment whose flags the unit table reports
+MODEL = {"referral": "beta-binomial predictive", "incidents": "negative-binomial predictive"}
+
+
+@dataclass
+class ComparingUnitsSection:
+    units: pd.DataFrame  # the synthetic units as load_units reads them
+    funnels: dict  # measure -> {adjustment label -> FunnelResult}
+    outlier_table: pd.DataFrame  # how many units fall outside the limits under each approach
+    flagged_table: pd.DataFrame  # flagged units, through ss.suppress
+    figures: dict = field(default_factory=dict)
+    numbers: dict = field(default_factory=dict)
+
+
+def _referral_units(u: pd.DataFrame):
+    """Units whose referral proportion can be placed: incidents > 0 and referrals not censored."""
+    censored = u["referred_to_police_censored"].to_numpy()
+    no_incidents = (u["incidents"] == 0).to_numpy()
+    keep = ~censored & ~no_incidents
+    return u[keep], int(censored.sum()), int((no_incidents & ~censored).sum())
+
+
+def funnels(u: pd.DataFrame) -> tuple[dict, dict]:
+    """The funnel plots of both measures under each adjustment, and the counts of units left out."""
+    ref, n_cens, n_zero_inc = _referral_units(u)
+    x = pd.Series(ref["referred_to_police"].astype(np.int64).to_numpy(), index=ref["unit_id"])
+    out = {"referral": {lab: ss.funnel(x, ref["incidents"].astype(np.int64).to_numpy(), kind="proportion",
+                                       per=100, levels=LEVELS, **kw) for lab, kw in ADJUSTMENTS["referral"]}}
+    inc = pd.Series(u["incidents"].astype(np.int64).to_numpy(), index=u["unit_id"])
+    out["incidents"] = {lab: ss.funnel(inc, u["bed_days"].to_numpy(), kind="rate", per=1000, levels=LEVELS, **kw)
+                        for lab, kw in ADJUSTMENTS["incidents"]}
+    return out, {"referral_censored": n_cens, "referral_no_incidents": n_zero_inc}
+
+
+def outlier_table(fun: dict) -> pd.DataFrame:
+    """Units outside the 95% and 99.8% limits under each approach (counts of units, not of incidents)."""
+    rows = []
+    names = {"referral": "Referred to police (% of incidents)", "incidents": "Incidents per 1,000 bed days"}
+    for measure, by_adj in fun.items():
+        for lab, res in by_adj.items():
+            u = res.units
+            rows.append({"Measure": names[measure], "Limits": lab, "Units": res.n_units,
+                         "Outside 95% (above)": int(u["high_95"].sum()), "Outside 95% (below)": int(u["low_95"].sum()),
+                         "Outside 99.8% (above)": int(u["high_99.8"].sum()),
+                         "Outside 99.8% (below)": int(u["low_99.8"].sum()),
+                         "Expected by chance at 95%": f"{0.05 * res.n_units:.0f}"})
+    return pd.DataFrame(rows)
+
+
+def flagged_table(u: pd.DataFrame, fun: dict) -> pd.DataFrame:
+    """Units outside the 95% limits of the model-based (predictive) funnels, after disclosure control."""
+    ref = fun["referral"][MODEL["referral"]].units.set_index("unit")
+    inc = fun["incidents"][MODEL["incidents"]].units.set_index("unit")
+    flagged = sorted(set(ref.index[ref["flag"] != "within limits"]) | set(inc.index[inc["flag"] != "within limits"]))
+    t = u.set_index("unit_id").loc[flagged]
+    table = pd.DataFrame({
+        "Unit (synthetic)": flagged,
+        "Incidents": t["incidents"].astype(np.int64).to_numpy(),
+        "Bed days": t["bed_days"].round().astype(np.int64).to_numpy(),
+        "Per 1,000 bed days": inc.loc[flagged, "estimate"].round(1).to_numpy(),
+        "Incident rate": inc.loc[flagged, "flag"].to_numpy(),
+        "Referred to police": t["referred_to_police"].to_numpy(),
+        "Referred (%)": ref["estimate"].reindex(flagged).round(1).to_numpy(),
+        "Referral proportion": ref["flag"].reindex(flagged).fillna("not placed (censored or no incidents)").to_numpy(),
+    })
+    censored = t["referred_to_police_censored"].to_numpy()
+    # a censored referral count was returned as a range within 1-7: its lower bound keeps it suppressed (primary)
+    # without imputing a value; the percentage built on it is suppressed with it
+    table["Referred to police"] = np.where(censored, t["referred_to_police_lower"].to_numpy(),
+                                           table["Referred to police"].to_numpy()).astype(np.int64)
+    if (table.loc[censored, "Referred to police"] < 1).any():  # pragma: no cover - guards the data contract
+        raise ss.SSStatsError("a censored referral count has lower bound 0; it cannot be shown as suppressed")
+    shown = ss.suppress(table, columns=["Incidents", "Referred to police"], secondary="columns",
+                        derived={"Per 1,000 bed days": "Incidents",
+                                 "Referred (%)": ["Referred to police", "Incidents"]})
+    shown.attrs["censored_units"] = int(censored.sum())
+    return shown
+
+
+#: right-align the count columns of the flagged table (they hold display strings after suppression)
+FLAGGED_ALIGN = {"Incidents": "right", "Referred to police": "right", "Per 1,000 bed days": "right",
+                 "Referred (%)": "right"}
+
+
+def figures(fun: dict, fig_dir: Path = FIG_DIR) -> dict:
+    figs = {}
+    titles = {"referral": ("Referred to police (%)", "number of incidents"),
+              "incidents": ("Incidents per 1,000 bed days", "occupied bed days")}
+    for measure, by_adj in fun.items():
+        ylabel, xlabel = titles[measure]
+        n = next(iter(by_adj.values())).n_units
+        fig = plots.plot_funnels(list(by_adj.values()), titles=list(by_adj),
+                                 suptitle=f"{ylabel}: {n} units (synthetic data)",
+                                 xlabel=xlabel, ylabel=ylabel, figsize=(13.5, 4.4))
+        plots.save_figure(fig, f"funnel_{measure}", fig_dir)
+        figs[measure] = fig
+    return figs
+
+
+def numbers(fun: dict, left_out: dict) -> dict:
+    N = {}
+    for measure, by_adj in fun.items():
+        labs = list(by_adj)
+        base, add, model = (by_adj[lab] for lab in labs)
+        N[f"{measure}_units"] = f"{base.n_units:,}"
+        N[f"{measure}_target"] = f"{base.target:.1f}"
+        N[f"{measure}_out95_raw"] = f"{int((base.units['high_95'] | base.units['low_95']).sum()):,}"
+        N[f"{measure}_out998_raw"] = f"{int((base.units['high_99.8'] | base.units['low_99.8']).sum()):,}"
+        N[f"{measure}_chance95"] = f"{0.05 * base.n_units:.0f}"
+        N[f"{measure}_chance998"] = f"{0.002 * base.n_units:.1f}"
+        N[f"{measure}_phi"] = f"{add.phi:.1f}"
+        N[f"{measure}_tau2"] = f"{add.tau2:.3g}"
+        N[f"{measure}_out95_add"] = f"{int((add.units['high_95'] | add.units['low_95']).sum()):,}"
+        N[f"{measure}_below95_add"] = f"{int(add.units['low_95'].sum()):,}"
+        N[f"{measure}_out998_add"] = f"{int((add.units['high_99.8'] | add.units['low_99.8']).sum()):,}"
+        N[f"{measure}_out95_model"] = f"{int((model.units['high_95'] | model.units['low_95']).sum()):,}"
+        N[f"{measure}_out998_model"] = f"{int((model.units['high_99.8'] | model.units['low_99.8']).sum()):,}"
+        N[f"{measure}_zero"] = f"{base.n_zero:,}"
+    N["referral_rho"] = f"{fun['referral'][MODEL['referral']].model.rho:.3f}"
+    N["incidents_alpha"] = f"{fun['incidents'][MODEL['incidents']].model.alpha:.2f}"
+    N["referral_censored"] = f"{left_out['referral_censored']:,}"
+    N["referral_no_incidents"] = f"{left_out['referral_no_incidents']:,}"
+    return N
+
+
+def run(data_path: Path = SYNTHETIC_PATH, fig_dir: Path = FIG_DIR) -> ComparingUnitsSection:
+    u = ss.load_units(data_path)
+    if not bool(u["synthetic"].all()):
+        raise ss.SSStatsError(f"{data_path} is not marked synthetic; this section shows synthetic units only")
+    fun, left_out = funnels(u)
+    sec = ComparingUnitsSection(units=u, funnels=fun, outlier_table=outlier_table(fun),
+                                flagged_table=flagged_table(u, fun))
+    sec.figures = figures(fun, fig_dir)
+    sec.numbers = numbers(fun, left_out)
+    sec.numbers["flagged_units"] = f"{len(sec.flagged_table):,}"
+    sec.numbers["flagged_censored"] = f"{sec.flagged_table.attrs['censored_units']:,}"
+    return sec
+
+
+if __name__ == "__main__":  # pragma: no cover
+    s = run()
+    for measure, by_adj in s.funnels.items():
+        for lab, res in by_adj.items():
+            print(f"--- {measure}: {lab}")
+            print(res.summary())
+    print(s.outlier_table.to_string(index=False))
