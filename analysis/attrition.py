@@ -70,7 +70,7 @@ def published_cascades() -> dict:
         # "Of those reports made on mixed-sex wards, 491 were ... referred to safeguarding, and 104 were reported
         # to the police": both out of the mixed-sex reports, and the source does not say the 104 are among the 491
         "HSJ 2020, mixed-sex wards, April 2017 to October 2019": ss.Cascade(
-            {"mixed_sex_ward_reports": v("hsj20_mixed"), "referred_to_safeguarding": v("hsj20_safeguarding"),
+            {"mixed-sex_ward_reports": v("hsj20_mixed"), "referred_to_safeguarding": v("hsj20_safeguarding"),
              "reported_to_police": v("hsj20_police")},
             nested=False, label="HSJ 2020: reports on mixed-sex wards, safeguarding and police"),
     }

@@ -249,7 +249,7 @@ def test_section_cascades_have_the_right_nesting(section, ref):
     assert trust.nested and police.nested and not hsj.nested and hsj.overall is None
     f = hsj.to_frame().set_index("stage")
     # the source gives safeguarding and police "of those reports made on mixed-sex wards"
-    assert (f["denominator_stage"].iloc[1:] == "mixed_sex_ward_reports").all()
+    assert (f["denominator_stage"].iloc[1:] == "mixed-sex_ward_reports").all()
     assert f.loc["reported_to_police", "estimate"] == pytest.approx(104 / 1019, rel=1e-12)
     assert police.overall[1] == pytest.approx(ref[(26, 1374)].wilson_lower, rel=1e-8)
     assert trust.overall[2] == pytest.approx(ref[(982, 19899)].wilson_upper, rel=1e-8)
