@@ -183,7 +183,7 @@ class Cascade(Result):
         if series.index.has_duplicates:
             raise SSStatsError(f"`data` names a stage twice: {list(series.index)}")
         self.stages = [str(s) for s in series.index]
-        counts = as_counts(series.to_numpy(dtype=object), "data", labels=self.stages)
+        counts = as_counts(series, "data", labels=self.stages)
         self.counts = counts
         self.count_lower = counts.copy()
         self.count_upper = counts.copy()
