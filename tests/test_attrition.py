@@ -281,3 +281,19 @@ def test_section_synthetic_tables_are_labelled_and_suppressed(section):
     assert (t.loc[t["Charges"] == "*", "Shrunken charge %"] == "*").all()
     assert sec.numbers["syn_units"] == "340" and sec.numbers["syn_reports"] == "1,374"
     assert int(sec.numbers["syn_censored_charges"]) > 0
+
+
+@pytest.mark.parametrize("method", sorted(ssstats.rates.PROPORTION_METHODS))
+def test_censored_interval_is_the_union_over_admissible_counts(method):
+    # numerator known to lie in 3..9, denominator in 20..26: the reported interval must be the union of the
+    # intervals over every admissible (x, n), computed here by brute force over the grid
+    frame = pd.DataFrame({"unit_id": ["A", "B"], "police_reports": [np.nan, 20.0],
+                          "police_reports_lower": [0, 20], "police_reports_upper": [6, 20],
+                          "charges": [np.nan, 3.0], "charges_lower": [0, 3], "charges_upper": [6, 3]})
+    row = Cascade(frame, method=method).to_frame().iloc[1]
+    xs, ns = np.meshgrid(np.arange(3, 10), np.arange(20, 27))
+    ok = xs <= ns
+    grid = ssstats.proportion_ci(xs[ok], ns[ok], method=method)
+    assert row["lower"] == pytest.approx(grid["lower"].min(), rel=1e-12, abs=1e-15)
+    assert row["upper"] == pytest.approx(grid["upper"].max(), rel=1e-12)
+    assert (row["estimate_min"], row["estimate_max"]) == (pytest.approx(3 / 26), pytest.approx(9 / 20))
