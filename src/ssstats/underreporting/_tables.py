@@ -50,7 +50,8 @@ class CaptureTable:
         return out
 
 
-def capture_table(data, count: str | None = None, what: str = "list", min_lists: int = 2) -> CaptureTable:
+def capture_table(data, count: str | None = None, what: str = "list", min_lists: int = 2,
+                  lists=None) -> CaptureTable:
     """Validate a 0/1 capture-history frame and tabulate it.
 
     Parameters
@@ -64,6 +65,8 @@ def capture_table(data, count: str | None = None, what: str = "list", min_lists:
         ``"list"`` or ``"occasion"``, for messages.
     min_lists : int
         Fewest lists accepted.
+    lists : sequence of str, optional
+        The list columns; default every column but ``count``.
 
     Raises
     ------
@@ -86,6 +89,13 @@ def capture_table(data, count: str | None = None, what: str = "list", min_lists:
     else:
         counts = np.ones(len(data))
         cols = list(data.columns)
+    if lists is not None:
+        lists = [lists] if isinstance(lists, str) else list(lists)
+        missing = [c for c in lists if c not in cols]
+        if missing:
+            raise SSStatsError(f"`lists` names {missing[0]!r}, which is not a column of `data` (other than the "
+                               f"count); it has {', '.join(repr(c) for c in cols)}")
+        cols = lists
     k = len(cols)
     if k < min_lists:
         raise SSStatsError(

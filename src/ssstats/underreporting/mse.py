@@ -305,10 +305,11 @@ def _bootstrap(table, pm, fit, spec, opts, alpha):
     dj, okj = _reselect(Yj, pm, spec, opts)
     w = table.y[cells][okj]
     tj = (table.n - 1) + dj[okj]
-    tbar = np.sum(w * tj) / w.sum()
-    d = tbar - tj
-    denom = np.sum(w * d**2) ** 1.5
-    acc = float(np.sum(w * d**3) / (6 * denom)) if denom > 0 else 0.0
+    acc = 0.0  # no usable jackknife values (or no spread): no acceleration
+    if w.sum() > 0:
+        d = np.sum(w * tj) / w.sum() - tj
+        denom = np.sum(w * d**2) ** 1.5
+        acc = float(np.sum(w * d**3) / (6 * denom)) if denom > 0 else 0.0
     za = stats.norm.ppf([alpha / 2, 1 - alpha / 2])
     adj = stats.norm.cdf(z0 + (z0 + za) / (1 - acc * (z0 + za)))
     lo, hi = np.quantile(N_b, adj)
@@ -396,7 +397,7 @@ class MSEResult(Result):
 
 def fit_mse(data, count: str | None = None, model="main", interval: str = "lognormal", level: float = 0.95,
             n_boot: int = 1000, seed=None, threshold: float = 0.02, criterion: str = "aic",
-            progress: bool = True) -> MSEResult:
+            progress: bool = True, lists=None) -> MSEResult:
     """Estimate a population total from two or more overlapping lists (multiple systems estimation).
 
     Parameters
@@ -424,6 +425,8 @@ def fit_mse(data, count: str | None = None, model="main", interval: str = "logno
         Ranking for ``model="best"``.
     progress : bool
         Show a progress bar during the bootstrap.
+    lists : sequence of str, optional
+        The list columns (default: every column but ``count``), e.g. to leave out a ``synthetic`` flag.
 
     Returns
     -------
@@ -452,7 +455,7 @@ def fit_mse(data, count: str | None = None, model="main", interval: str = "logno
     >>> ss.fit_mse(d, count="count", model="stepwise").estimate  # doctest: +SKIP
     11313.0...
     """
-    table = capture_table(data, count)
+    table = capture_table(data, count, lists=lists)
     (level,) = check_levels(level)
     interval_fn = check_method(interval, INTERVALS, "interval")
     if criterion not in ("aic", "bic"):
