@@ -309,3 +309,30 @@ def test_bad_inputs_raise(args, kwargs, match):
 def test_bad_input_names_the_unit():
     with pytest.raises(SSStatsError, match=r"unit 'B'"):
         funnel(pd.Series([1, -3], index=["A", "B"]), [10, 10])
+
+
+# ------------------------------------------------------------------------------------------------ plots
+
+def test_plot_draws_limits_points_and_labels():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ssstats.plots import plot_funnels
+
+    r = funnel(PROPS["x"].set_axis(PROPS["unit"]), PROPS["n"], overdispersion="additive")
+    fig = r.plot(title="test (synthetic data)")
+    ax = fig.axes[0]
+    assert ax.get_title() == "test (synthetic data)"
+    # 2 levels x 2 sides x (adjusted + unadjusted) limit lines and the target
+    assert len(ax.lines) == 9
+    texts = {t.get_text() for t in ax.texts}
+    key = "99.8"
+    outside = set(r.units.loc[r.units[f"high_{key}"] | r.units[f"low_{key}"], "unit"])
+    assert texts == set(list(r.units[r.units["unit"].isin(outside)].sort_values("p_value")["unit"])[:6])
+    fig2 = r.plot(labels=False, show_unadjusted=False)
+    assert not fig2.axes[0].texts and len(fig2.axes[0].lines) == 5
+    fig3 = plot_funnels([funnel(PROPS["x"], PROPS["n"]), r], titles=["a", "b"], suptitle="s (synthetic data)")
+    assert [a.get_title() for a in fig3.axes] == ["a", "b"]
+    plt.close("all")

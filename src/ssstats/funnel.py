@@ -758,7 +758,9 @@ def funnel(numerator, denominator, kind: str = "proportion", target=None, levels
     value = x / d
     flag = np.full(x.size, "within limits", dtype=object)
     cols = {}
-    for lv, (lo, hi) in sorted(zip(lev, res._raw_limits(d, True)), key=lambda t: t[0]):
+    d_unique, back = np.unique(d, return_inverse=True)  # limits once per distinct denominator
+    at_units = [(lo[back], hi[back]) for lo, hi in res._raw_limits(d_unique, True)]
+    for lv, (lo, hi) in sorted(zip(lev, at_units), key=lambda t: t[0]):
         if overdispersion == "additive":  # = the limits on the transformed scale (zero-event units corrected)
             zq = special.ndtri((1 + lv) / 2)
             high, low = adj.z > zq, adj.z < -zq
