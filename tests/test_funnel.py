@@ -80,6 +80,10 @@ def test_phi_and_dl_tau2_match_r_for_proportions():
     assert r.phi == pytest.approx(TAU2["proportions", "arcsine", "phi_w10"], rel=1e-10)
     assert r.tau2 == pytest.approx(TAU2["proportions", "arcsine", "tau2_DL_w10"], rel=1e-10)
     assert r.n_zero == 1
+    # phi is reported (not applied) without an adjustment too
+    plain = funnel(PROPS["x"], PROPS["n"])
+    assert plain.phi == pytest.approx(TAU2["proportions", "arcsine", "phi_w10"], rel=1e-10)
+    assert "not applied" in plain.summary()
 
 
 @pytest.mark.parametrize("scale", ["log", "sqrt"])

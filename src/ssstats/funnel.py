@@ -359,7 +359,8 @@ def _phi(ctx: _Context) -> float:
 
 
 def _adj_none(ctx: _Context) -> _Adjustment:
-    return _Adjustment(None, ctx.z, _unadjusted_p(ctx))
+    phi = float(np.mean(ctx.wz ** 2)) if ctx.wz.size >= 2 else np.nan  # reported, not applied
+    return _Adjustment(None, ctx.z, _unadjusted_p(ctx), phi=phi)
 
 
 def _adj_multiplicative(ctx: _Context) -> _Adjustment:
@@ -478,8 +479,9 @@ class FunnelResult(Result):
     levels : tuple of float
     per : float
     phi : float
-        Overdispersion ratio: mean of the squared winsorised (or truncated) z-scores; NaN when not estimated.
-        Values <= 1 are kept and reported (see ``notes``).
+        Overdispersion ratio: mean of the squared winsorised (or truncated) z-scores; NaN with fewer than 2
+        units.  Reported even without an adjustment (then not applied).  Values <= 1 are kept and reported (see
+        ``notes``).
     phi_applied : float
         The factor the multiplicative limits were widened by (squared); 1 when phi <= 1 with ``phi_floor=True``.
     tau2 : float
@@ -559,9 +561,12 @@ class FunnelResult(Result):
                  f"{' (given)' if self.target_given else ' (pooled)'}",
                  f"  limits: {self.limits_method} at {', '.join(_pct(v) for v in self.levels)}; "
                  f"overdispersion: {self.overdispersion or 'none'}"]
-        if self.overdispersion in ("multiplicative", "additive"):
+        if self.overdispersion in (None, "multiplicative", "additive") and np.isfinite(self.phi):
             lines.append(f"  phi = {self.phi:.4g} from z-scores on the {self.scale} scale "
                          f"({self.winsorize_label}, {self.n_used} units used)")
+            if self.overdispersion is None and self.phi > 1:
+                lines.append("  (not applied: phi > 1 means the units vary more than chance allows; see "
+                             "overdispersion=)")
         if self.overdispersion == "additive":
             lines.append(f"  tau^2 ({self.tau2_method}) = {self.tau2:.4g} on the {self.scale} scale")
         if self.overdispersion in ("beta-binomial", "negative-binomial"):
