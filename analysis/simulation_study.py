@@ -146,7 +146,7 @@ def plot_coverage(results: pd.DataFrame):
     apply_style()
     colours = dict(zip(["wald", "agresti_coull", "wilson", "jeffreys", "mid_p", "exact", "score", "byar"],
                        [PALETTE[c] for c in ("red", "orange", "blue", "green", "purple", "black", "sky", "grey")]))
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7.5))
+    fig, axes = plt.subplots(2, 2, figsize=(10, 9))
     lev = float(results["level"].dropna().iloc[0])
 
     ax = axes[0, 0]
@@ -194,8 +194,10 @@ def plot_coverage(results: pd.DataFrame):
 
     for ax in axes.ravel():
         ax.axhline(lev, color="k", lw=0.8, ls=":")
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7, loc="lower right")
+        if ax.get_legend_handles_labels()[0] and ax is not axes[1, 0]:
+            ax.legend(fontsize=7, loc="best")
+    if axes[1, 0].get_legend_handles_labels()[0]:  # many lines: the legend goes below the panel
+        axes[1, 0].legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
     fig.suptitle(f"Coverage of nominal {lev:.0%} intervals (synthetic simulation)")
     fig.tight_layout()
     return fig
@@ -260,9 +262,9 @@ def _numbers(res: pd.DataFrame) -> dict[str, str]:
                 c = d.loc[d["model"] == model, "coverage"]
                 e = d.loc[d["model"] == model]
                 n[f"mse_{tag}_{model}_range"] = (f"{_pct(c.min())} to {_pct(c.max())}" if len(c) else "n/a")
-                n[f"mse_{tag}_{model}_bias"] = (
-                    f"{_pct((e['mean_estimate'] / e['true_value']).min() - 1, 0)} to "
-                    f"{_pct((e['mean_estimate'] / e['true_value']).max() - 1, 0)}" if len(e) else "n/a")
+                short = 1 - e["mean_estimate"] / e["true_value"]  # shortfall of the mean estimate
+                n[f"mse_{tag}_{model}_short"] = (f"{_pct(short.min(), 0)} to {_pct(short.max(), 0)}"
+                                                 if len(e) else "n/a")
     return n
 
 
