@@ -101,3 +101,10 @@ def test_bad_inputs():
         bias_analysis(-3, 0.5)
     with pytest.raises(SSStatsError, match="every draw was impossible"):
         bias_analysis(5, ("uniform", 1.1, 1.5))
+
+
+def test_plot_and_priors_table():
+    res = bias_analysis({"incidents": 1120, "police": 56}, {"incidents": ("trapezoidal", .3, .5, .7, .9),
+                                                            "police": ("beta", 16, 84)}, n_draws=5000, seed=1)
+    assert list(res.priors["distribution"]) == ["trapezoidal", "beta"]
+    assert len(res.plot().axes) == 2

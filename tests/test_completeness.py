@@ -51,3 +51,7 @@ def test_bad_inputs():
         relative_completeness([0, 0, 0, 0], [1, 1, 1, 1])
     with pytest.raises(SSStatsError, match="whole number"):
         relative_completeness([1, 2.5, 3, 4], [1, 1, 1, 1])
+
+
+def test_plot():
+    assert relative_completeness([0, 3, 8, 12, 20, 25], [2000, 2500, 3000, 2800, 4000, 3500]).plot().axes

@@ -277,3 +277,33 @@ def test_result_interface(uk):
     assert "LA:NG" in res.summary()
     fig = res.plot()
     assert fig.axes
+
+
+# ---- synthetic linked lists ----------------------------------------------------------------------------------
+
+def test_synthetic_linked_lists_seeded_and_labelled():
+    from ssstats.simulate import synthetic_linked_lists
+    from ssstats.simulate.lists import SYNTHETIC_LISTS
+
+    a = synthetic_linked_lists(seed=7, n_true=3000)
+    b = synthetic_linked_lists(seed=7, n_true=3000)
+    c = synthetic_linked_lists(seed=8, n_true=3000)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+    assert a["synthetic"].all() and a.attrs["synthetic"] and a.attrs["true_total"] == 3000
+    assert a["count"].sum() < 3000
+    assert list(a.columns[:3]) == list(SYNTHETIC_LISTS)
+    with pytest.raises(SSStatsError, match="`seed` is required"):
+        synthetic_linked_lists()
+
+
+def test_mse_recovers_truth_on_independent_synthetic_lists():
+    # with no heterogeneity and no dependence the independence model is correct: its interval should cover
+    from ssstats.simulate import synthetic_linked_lists
+    from ssstats.simulate.lists import SYNTHETIC_LISTS
+
+    d = synthetic_linked_lists(seed=3, n_true=5000, severity_effect=0.0, dependence=0.0)
+    r = fit_mse(d, count="count", lists=SYNTHETIC_LISTS, interval="profile")
+    assert r.lower < 5000 < r.upper
+    with pytest.raises(SSStatsError, match="`lists` names 'x'"):
+        fit_mse(d, count="count", lists=["x", "police_report"])

@@ -88,3 +88,7 @@ def test_bad_inputs():
         multiplier_estimate(5, stats.norm(0.5, 0.1))
     with pytest.raises(SSStatsError, match="`told` must be less than or equal to `asked`"):
         reporting_from_survey(20, 10)
+
+
+def test_plot():
+    assert multiplier_estimate([56, 80], (0.1, 0.3), n_draws=2000).plot().axes
