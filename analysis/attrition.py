@@ -304,10 +304,14 @@ def _fmt_p(p: float) -> str:
 
 
 def press_table(press: pd.DataFrame) -> pd.DataFrame:
-    """The press units as the report shows them (published counts, not unit-level returns: nothing to suppress
-    beyond what the press printed)."""
+    """The press units as the report shows them, through :func:`ssstats.suppress` with rounding off (``base=1``).
+
+    The counts are quoted, with their sources, from the press, which named the units: rounding 42 to 40 would
+    misquote them while the text (and every probability in the table) gives them exactly.  The primary rule still
+    applies: a count from 1 to 7 would be shown as ``"*"`` (none is: the counts are 42, 13 and 0).
+    """
     rape_key, sex_key = (fid.split("_pct")[0] for fid, _ in NATIONAL_RATES)
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "Unit": press["unit"],
         "Offences reported to police": press["n"].astype(np.int64),
         "Charged or prosecuted": press["charged"].astype(np.int64),
@@ -317,6 +321,8 @@ def press_table(press: pd.DataFrame) -> pd.DataFrame:
         "P(no charge) at the sexual-offence rate": press[f"p_zero_{sex_key}"].round(2),
         "Own rate: 95% upper limit": [fmt_pct(u, 1) for u in press["upper"]],
     })
+    return ss.suppress(table, columns=["Offences reported to police", "Charged or prosecuted"], base=1,
+                       secondary=False)
 
 
 if __name__ == "__main__":  # pragma: no cover
