@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from ssstats import SSStatsError, suppress
-from ssstats.disclosure import round_to_base
+from ssstats.disclosure import round_to_base, suppression_log
 
 
 def test_primary_and_rounding_by_hand():
@@ -16,8 +16,8 @@ def test_primary_and_rounding_by_hand():
     out = suppress(t, secondary=False)
     assert out["n"].tolist() == ["0", "*", "*", "10", "10", "15", "1,375"]
     assert out["unit"].tolist() == list("ABCDEFG")  # label column passed through
-    assert out.attrs["suppressed"]["row"].tolist() == [1, 2]
-    assert set(out.attrs["suppressed"]["reason"]) == {"primary: 1-7"}
+    assert suppression_log(out)["row"].tolist() == [1, 2]
+    assert set(suppression_log(out)["reason"]) == {"primary: 1-7"}
 
 
 def test_half_way_rounds_up_for_even_base():
@@ -29,7 +29,7 @@ def test_threshold_and_base_configurable():
     out = suppress(t, threshold=3, base=10, secondary=False)
     # 4 -> nearest 10 is 0: a non-zero count never shows as 0, so it is suppressed instead
     assert out["n"].tolist() == ["*", "*", "*", "10", "10"]
-    reasons = out.attrs["suppressed"].set_index("row")["reason"]
+    reasons = suppression_log(out).set_index("row")["reason"]
     assert reasons[2] == "rounds to zero"
     out = suppress(t, threshold=0, base=1, secondary=False)
     assert out["n"].tolist() == ["2", "3", "4", "6", "11"]
@@ -40,7 +40,7 @@ def test_secondary_column_suppresses_next_smallest():
     out = suppress(t)
     # A is primary; the column's next smallest non-zero cell is E (9), not D (a zero)
     assert out["n"].tolist() == ["*", "40", "10", "0", "*"]
-    s = out.attrs["suppressed"].set_index("row")["reason"]
+    s = suppression_log(out).set_index("row")["reason"]
     assert s["A"] == "primary: 1-7" and s["E"] == "secondary: column 'n'"
 
 
@@ -92,7 +92,7 @@ def test_derived_suppressed_with_its_counts():
     assert out["ref"].tolist() == ["*", "*", "30"]
     assert out["pct"].tolist() == ["*", "*", 50.0]
     assert out["inc"].tolist() == ["40", "50", "60"]
-    d = out.attrs["suppressed"]
+    d = suppression_log(out)
     assert set(d.loc[d["column"] == "pct", "row"]) == {"A", "B"}
 
 
@@ -107,7 +107,14 @@ def test_default_columns_are_integer_columns_only():
 def test_attrs_never_hold_the_suppressed_values():
     t = pd.DataFrame({"n": [3, 40, 12]})
     out = suppress(t)
-    assert list(out.attrs["suppressed"].columns) == ["row", "column", "reason"]
+    assert list(suppression_log(out).columns) == ["row", "column", "reason"]
+    assert all(set(r) == {"row", "column", "reason"} for r in out.attrs["suppressed"])
+
+
+def test_suppressed_frames_can_be_concatenated():
+    a = suppress(pd.DataFrame({"n": [3, 40, 12]}))
+    b = suppress(pd.DataFrame({"n": [3, 40, 13]}))
+    assert pd.concat([a, b])["n"].tolist() == ["*", "40", "*", "*", "40", "*"]
 
 
 def test_input_not_modified():

@@ -30,7 +30,7 @@ import pandas as pd
 
 from ._validate import SSStatsError, as_counts, check_columns, check_method
 
-__all__ = ["suppress", "round_to_base", "SECONDARY_MODES"]
+__all__ = ["suppress", "suppression_log", "round_to_base", "SECONDARY_MODES"]
 
 #: secondary-suppression mode -> (check rows, check columns)
 SECONDARY_MODES: dict = {True: (True, True), "both": (True, True), "rows": (True, False),
@@ -50,6 +50,11 @@ def round_to_base(counts, base: int = 5) -> np.ndarray:
     """
     x = np.asarray(counts, dtype=float)
     return np.floor(x / base + 0.5) * base
+
+
+def suppression_log(shown: pd.DataFrame) -> pd.DataFrame:
+    """What :func:`suppress` hid in ``shown`` and why: a DataFrame ``row, column, reason`` (never the values)."""
+    return pd.DataFrame(shown.attrs.get("suppressed", []), columns=["row", "column", "reason"])
 
 
 def _as_whole(value, name: str, minimum: int) -> int:
@@ -182,8 +187,9 @@ def suppress(table: pd.DataFrame, columns=None, *, threshold: int = 7, base: int
         copied unchanged.  Format it with :func:`ssstats.tables.markdown_table`.  ``.attrs``
         records what was done, never the suppressed values:
 
-        - ``attrs["suppressed"]``: DataFrame ``row, column, reason`` (``"primary: 1-7"``,
-          ``"secondary: row ..."``/``"secondary: column ..."``, ``"derived from ..."``, ``"rounds to zero"``);
+        - ``attrs["suppressed"]``: a list of records ``{"row", "column", "reason"}`` (reasons
+          ``"primary: 1-7"``, ``"secondary: row ..."``/``"secondary: column ..."``, ``"derived from ..."``,
+          ``"rounds to zero"``); :func:`suppression_log` gives it as a DataFrame;
         - ``attrs["rule"]``: the rule in words.
 
     Raises
@@ -270,7 +276,8 @@ def suppress(table: pd.DataFrame, columns=None, *, threshold: int = 7, base: int
             hit_rows = np.flatnonzero(hit)
             records += [(table.index[i], d, "derived from " + ", ".join(repr(s) for s in srcs)) for i in hit_rows]
 
-    out.attrs["suppressed"] = pd.DataFrame(records, columns=["row", "column", "reason"])
+    # plain records, not a DataFrame: pandas compares attrs when frames are concatenated
+    out.attrs["suppressed"] = [dict(row=r, column=c, reason=why) for r, c, why in records]
     out.attrs["rule"] = (f"counts 1-{threshold} shown as {symbol!r}; other counts rounded to the nearest {base} "
                          f"(0 stays 0); secondary suppression: {secondary!r}")
     return out
