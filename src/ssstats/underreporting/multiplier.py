@@ -62,7 +62,8 @@ def _reporting_distribution(reporting, level):
         mu = (special.logit(lo) + special.logit(hi)) / 2
         sd = (special.logit(hi) - special.logit(lo)) / (2 * z)
         dist = _LogitNormal(mu, sd)
-        return dist, float(special.expit(mu)), (f"logit-normal with central {level:.0%} range ({lo:g}, {hi:g})")
+        return dist, dist.mean(), (f"logit-normal with central {level:.0%} range ({lo:g}, {hi:g}), mean "
+                                   f"{dist.mean():.4g}")
     p = as_probability(reporting, "reporting", open_interval=False)
     if p.size != 1:
         raise SSStatsError(f"`reporting` must be one probability, an interval (lo, hi) or a distribution; got "
