@@ -160,3 +160,27 @@ def test_bad_arguments_raise(kwargs, match):
 def test_no_integer_columns_raises():
     with pytest.raises(SSStatsError, match="columns="):
         suppress(pd.DataFrame({"x": [1.0, 2.0]}))
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.int64, st.tuples(st.integers(1, 8), st.integers(1, 5)), elements=st.integers(0, 60)))
+def test_properties_of_any_table(values):
+    t = pd.DataFrame(values, columns=[f"c{j}" for j in range(values.shape[1])])
+    out = suppress(t)
+    shown = out.to_numpy()
+    hidden = shown == "*"
+    # the rule: 1-7 hidden, nothing else shown that is not a multiple of 5, zeros stay zeros
+    assert hidden[(values >= 1) & (values <= 7)].all()
+    nums = np.array([[int(v.replace(",", "")) if v != "*" else -1 for v in row] for row in shown])
+    assert (nums[~hidden] % 5 == 0).all()
+    assert (nums[values == 0] <= 0).all()
+    # secondary: no row or column (of two or more cells) holds exactly one hidden cell
+    if values.shape[0] > 1:
+        assert not (hidden.sum(axis=0) == 1).any()
+    if values.shape[1] > 1:
+        assert not (hidden.sum(axis=1) == 1).any()
