@@ -307,3 +307,9 @@ def test_mse_recovers_truth_on_independent_synthetic_lists():
     assert r.lower < 5000 < r.upper
     with pytest.raises(SSStatsError, match="`lists` names 'x'"):
         fit_mse(d, count="count", lists=["x", "police_report"])
+
+
+def test_best_refuses_more_than_five_lists():
+    hare = pd.read_csv(ROOT / "data" / "hare_capture_histories.csv", comment="#")
+    with pytest.raises(SSStatsError, match="up to 5 lists; got 6"):
+        fit_mse(hare, model="best")

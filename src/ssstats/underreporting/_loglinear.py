@@ -195,13 +195,15 @@ class PairModels:
             pval = np.minimum(stats.poisson.cdf(ns, pstar), stats.poisson.sf(ns - 1, pstar))
             pval[inc] = 1.0
             cand_rows, cand_pairs = np.nonzero(pval < threshold)
+            refused = []
             if cand_rows.size:
                 trial = inc[cand_rows].copy()
                 trial[np.arange(cand_rows.size), cand_pairs] = True
                 good = self.check_many(Ya[cand_rows], trial)
                 pval[cand_rows[~good], cand_pairs[~good]] = 1.0
+                refused = [int(j) for r, j in zip(cand_rows[~good], cand_pairs[~good]) if r == 0]
             if trace and idx.size and idx[0] == 0:
-                steps.append({"pvalues": pval[0].copy(), "pstar": pstar[0].copy()})
+                steps.append({"pvalues": pval[0].copy(), "pstar": pstar[0].copy(), "refused": refused})
             best = np.argmin(pval, axis=1) if self.npairs else np.zeros(idx.size, int)
             pmin = pval[np.arange(idx.size), best] if self.npairs else np.ones(idx.size)
             add = pmin < threshold

@@ -174,6 +174,9 @@ def _choose_stepwise(table, pm, opts):
     inc = np.zeros(pm.npairs, bool)
     added_order = []
     for s, step in enumerate(steps):
+        for j in step["refused"]:
+            notes.append(f"step {s + 1}: {names[j]} not added although its p-value is below the threshold: with it "
+                         f"the estimate would not exist or not be identifiable")
         p = step["pvalues"]
         j = int(np.argmin(p))
         if p[j] < opts["threshold"] and not inc[j]:
@@ -191,11 +194,18 @@ def _choose_stepwise(table, pm, opts):
     if fit.empty:
         notes.append(f"pairs with no overlap in the model ({', '.join(fit.empty)}): their cells are fixed at 0 "
                      f"as in SparseMSE")
+    none = [names[i] for i in np.flatnonzero(table.y @ pm.Pc == 0) if not fit.included[i]]
+    if none:
+        notes.append(f"pairs of lists with no overlap ({', '.join(none)}): their interaction was never significant "
+                     f"enough to enter (SparseMSE would fix their shared cells at 0 if it did)")
     return fit, pd.DataFrame(rows), notes
 
 
 def _choose_best(table, pm, opts):
     names = _pair_names(table.lists, pm)
+    if table.k > 5:
+        raise SSStatsError(f"model='best' searches every subset of pairwise interactions, which is practical for up "
+                           f"to 5 lists; got {table.k}: use model='stepwise' or a list of terms")
     overlap = table.y @ pm.Pc
     cand = overlap > 0
     notes = []
