@@ -661,8 +661,9 @@ def funnel(numerator, denominator, kind: str = "proportion", target=None, levels
     -----
     z-scores are on the transformed scale, ``z = (y - centre) / s``.  p-values are two-sided: exact (doubled
     smaller tail) under the binomial or Poisson model without adjustment, normal from the adjusted z-score for
-    the multiplicative and additive models, and from the predictive distribution for the beta-binomial and
-    negative-binomial models.  Flags compare each unit with the limits at its own denominator, so they agree with
+    the multiplicative and additive models (``z_adjusted`` = z / sqrt(phi), or (y - centre) / sqrt(s^2 + tau^2)),
+    and from the predictive distribution for the beta-binomial and negative-binomial models (``z_adjusted`` is
+    then the normal quantile of the predictive mid-p distribution function at the unit's count).  Flags compare each unit with the limits at its own denominator, so they agree with
     the plot; with the additive model they compare the adjusted z-score with the normal quantile, which is the
     same except for units with no events on the log scale: these are given 0.5 events for their z-scores
     (counted in ``n_zero`` and noted), so that a unit expecting well under one event is not called "low" for
