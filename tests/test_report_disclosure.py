@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: headers of columns that hold numbers which are not counts of people or incidents
 NOT_COUNTS = re.compile(r"%|\bper\b|rate|proportion|ratio|flag|bed days|beds|limit|expected|p-value|p value|"
                         r"interval|estimate|share|year|period|z\b|score|level", re.I)
-UNIT_HEADER = re.compile(r"\bunits?\b|\bward\b|\bprovider\b|\btrust\b", re.I)
+#: a table lists units when a header starts with one of these (e.g. "Unit (synthetic)", "Ward", "unit_id")
+UNIT_HEADER = re.compile(r"^(unit|unit_id|ward|provider|trust|hospital)\b", re.I)
 INTEGER = re.compile(r"^\d{1,3}(,\d{3})*$|^\d+$")
 
 
@@ -81,7 +82,9 @@ def test_checker_finds_small_counts():
     html = ("<table><tr><th>Unit</th><th>Incidents</th><th>Rate per 1,000</th></tr>"
             "<tr><td>A</td><td>3</td><td>2</td></tr><tr><td>B</td><td>*</td><td>5</td></tr>"
             "<tr><td>C</td><td>1,005</td><td>7</td></tr></table>"
-            "<table><tr><th>Measure</th><th>Outside 95%</th></tr><tr><td>x</td><td>5</td></tr></table>")
+            "<table><tr><th>Measure</th><th>Outside 95%</th></tr><tr><td>x</td><td>5</td></tr></table>"
+            "<table><tr><th>Measure</th><th>Units</th><th>Outside</th></tr><tr><td>x</td><td>3</td><td>2</td></tr>"
+            "</table>")
     assert small_counts_in_unit_tables(html) == ["table 1, column 'Incidents', row 'A': 3"]
 
 
