@@ -6,6 +6,7 @@ crossref.lua: Quarto-style figures, tables and cross-references for plain pandoc
   * A div `::: {#tbl-x tbl-cap="..."}` holding a table gives the table the id (and the caption, if it has none).
   * Figures with a `fig-` id and tables with a `tbl-` id are numbered in document order; in HTML the caption is
     prefixed "Figure N: " / "Table N: " (Typst numbers its figures itself).
+  * In Typst, a wide table without column widths gets widths by the length of its longest cells.
   * `@fig-x`, `@tbl-x` and `@sec-x` citations become links reading "Figure N", "Table N", "Section N" (the section
     number when sections are numbered, else the heading's text).  An unknown `@fig-`/`@tbl-`/`@sec-` reference
     is written as "?@fig-x" in bold and reported on stderr, as Quarto does.
@@ -155,6 +156,39 @@ local function resolve(doc)
   })
 end
 
+-- Typst: a wide table without column widths gets widths by the length of its longest cell (capped), where
+-- Typst's auto columns would share the page evenly and wrap the short columns
+local function width_tables(doc)
+  if FORMAT ~= "typst" then return doc end
+  return doc:walk({
+    Table = function(t)
+      for _, spec in ipairs(t.colspecs) do
+        if type(spec[2]) == "number" then return nil end -- widths already set
+      end
+      local longest = {}
+      local function measure(rows)
+        for _, row in ipairs(rows) do
+          for i, cell in ipairs(row.cells) do
+            longest[i] = math.max(longest[i] or 0, #stringify(cell.contents))
+          end
+        end
+      end
+      measure(t.head.rows)
+      for _, body in ipairs(t.bodies) do measure(body.body) end
+      local total = 0
+      for i = 1, #t.colspecs do
+        longest[i] = math.min(longest[i] or 0, 40) + 3
+        total = total + longest[i]
+      end
+      if total < 90 then return nil end -- fits on a line: Typst's auto widths are best
+      for i, spec in ipairs(t.colspecs) do
+        t.colspecs[i] = { spec[1], longest[i] / total }
+      end
+      return t
+    end,
+  })
+end
+
 function Pandoc(doc)
-  return resolve(number(convert_divs(doc)))
+  return width_tables(resolve(number(convert_divs(doc))))
 end

@@ -34,8 +34,9 @@ def pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
 
 
-def _filter() -> str:
-    return str(resources.files("ssstats.render").joinpath("crossref.lua"))
+def _data(name: str) -> str:
+    """The path of a file shipped in ``ssstats/render/`` (``crossref.lua``, ``typst-header.typ``)."""
+    return str(resources.files("ssstats.render").joinpath(name))
 
 
 def format_options(meta: dict[str, Any], fmt: str) -> dict[str, Any]:
@@ -65,7 +66,9 @@ def _run(args: list[str], cwd: Path, what: str) -> str:
 
 
 def _common(opts: dict[str, Any]) -> list[str]:
-    args = ["--from=markdown", "--standalone", f"--lua-filter={_filter()}", "--citeproc"]
+    # --columns: pipe tables keep their natural column widths instead of widths from the dashes of the rule line
+    args = ["--from=markdown", "--standalone", "--columns=10000", f"--lua-filter={_data('crossref.lua')}",
+            "--citeproc"]
     if opts.get("toc"):
         args.append("--toc")
         if "toc-depth" in opts:
@@ -92,7 +95,7 @@ def to_pdf(markdown: Path, output: Path, meta: dict[str, Any], cwd: Path) -> Pat
     except ImportError:  # pragma: no cover - a declared dependency of the render extra
         raise RenderError("the built-in renderer needs the typst package: pip install 'ssstats[render]'") from None
     opts = format_options(meta, "typst")
-    args = [*_common(opts), "--to=typst", str(markdown)]
+    args = [*_common(opts), "--to=typst", f"--include-in-header={_data('typst-header.typ')}", str(markdown)]
     numbering = opts.get("section-numbering") or ("1.1" if opts.get("number-sections") else None)
     if numbering:
         args += ["--number-sections", f"--variable=section-numbering={numbering}"]
