@@ -700,15 +700,13 @@ def funnel(numerator, denominator, kind: str = "proportion", target=None, levels
     if lab is None:
         lab = labels_of(denominator)
     x = as_counts(numerator, "numerator", lab)
-    dname = {"proportion": "denominator", "rate": "denominator (exposure)", "ratio": "denominator (expected)"}
     if fam is _BINOMIAL:
         d = as_counts(denominator, "denominator", lab)
+        as_positive(d, "denominator", lab)
     else:
         d = as_positive(denominator, "denominator", lab)
-    if fam is _BINOMIAL:
-        as_positive(d, "denominator", lab)
     if x.size != d.size:
-        raise SSStatsError(f"`numerator` has {x.size} values but `{dname[kind].split()[0]}` has {d.size}")
+        raise SSStatsError(f"`numerator` has {x.size} values but `denominator` has {d.size}")
     if lab is not None and len(lab) != x.size:
         raise SSStatsError(f"`labels` has {len(lab)} values but there are {x.size} units")
     if fam is _BINOMIAL:
