@@ -14,6 +14,7 @@ References
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from importlib import resources
@@ -102,8 +103,11 @@ def to_pdf(markdown: Path, output: Path, meta: dict[str, Any], cwd: Path) -> Pat
     if opts.get("page-numbering"):
         args.append(f"--variable=page-numbering={opts['page-numbering']}")
     source = _run(args, cwd, "Typst source for the PDF")
+    # the PDF's creation date: SOURCE_DATE_EPOCH when set (reproducible builds), else now
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    stamp = {"timestamp": int(epoch)} if epoch and epoch.isdigit() else {}
     try:
-        typst.compile(source.encode("utf-8"), output=str(output), root=str(cwd))
+        typst.compile(source.encode("utf-8"), output=str(output), root=str(cwd), **stamp)
     except Exception as e:  # typst raises its own TypstError with the compiler's diagnostics
         raise RenderError(f"typst could not compile the PDF:\n{e}") from None
     return output
