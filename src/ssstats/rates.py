@@ -374,6 +374,10 @@ def compare_proportions(x1, n1, x2, n2, level: float = 0.95, measures=("differen
     check_le(c, d, "x2", "n2")
     with np.errstate(all="ignore"):
         test = sm_prop.test_proportions_2indep(a, b, c, d, method="score", compare="diff")
+    # both groups all 0 or all events: the score statistic is 0/0; the data agree exactly, so 0 and p = 1
+    same = (a + c == 0) | (a + c == b + d)
+    t_stat = np.where(same, 0.0, np.asarray(test.statistic, float))
+    t_pval = np.where(same, 1.0, np.asarray(test.pvalue, float))
     fisher = np.array([stats.fisher_exact(np.array([[ai, bi - ai], [ci, di - ci]], dtype=np.int64)).pvalue
                        for ai, bi, ci, di in zip(a, b, c, d)])
     rows = []
@@ -389,8 +393,8 @@ def compare_proportions(x1, n1, x2, n2, level: float = 0.95, measures=("differen
             x1=a.astype(np.int64), n1=b.astype(np.int64), x2=c.astype(np.int64), n2=d.astype(np.int64),
             p1=p1, p2=p2, measure=comp.measure, estimate=est,
             lower=np.asarray(lo, float), upper=np.asarray(hi, float),
-            method=comp.ci_method, level=lev, statistic=np.asarray(test.statistic, float),
-            p_value=np.asarray(test.pvalue, float), test="score", fisher_p_value=fisher,
+            method=comp.ci_method, level=lev, statistic=t_stat,
+            p_value=t_pval, test="score", fisher_p_value=fisher,
         )))
     return pd.concat(rows, ignore_index=True)
 
@@ -434,10 +438,11 @@ def compare_rates(c1, e1, c2, e2, level: float = 0.95, measures=("ratio", "diffe
     d = as_positive(e2, "e2")
     per_v = float(as_positive(per, "per")[0])
     a, b, c, d = broadcast({"c1": a, "e1": b, "c2": c, "e2": d})
-    tests = [sm_rates.test_poisson_2indep(int(ai), bi, int(ci), di, method="exact-cond")
+    # the conditional test has nothing to condition on when both counts are 0: no evidence, p = 1
+    tests = [sm_rates.test_poisson_2indep(int(ai), bi, int(ci), di, method="exact-cond") if ai + ci > 0 else None
              for ai, bi, ci, di in zip(a, b, c, d)]
-    stat = np.array([t.statistic for t in tests], dtype=float)
-    pval = np.array([t.pvalue for t in tests], dtype=float)
+    stat = np.array([np.nan if t is None else t.statistic for t in tests], dtype=float)
+    pval = np.array([1.0 if t is None else t.pvalue for t in tests], dtype=float)
     rows = []
     for comp in comps:
         # statsmodels' score interval solves one comparison at a time; comparisons are few (not units)
