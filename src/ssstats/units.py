@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
-from scipy.optimize import elementwise
 
 from ._result import Result, format_ci
 from ._validate import SSStatsError, as_counts, as_positive, broadcast, check_levels, labels_of
@@ -536,14 +535,18 @@ def _mixture_posterior(a, b, lo, hi, n, q):
     w = w / np.add.reduceat(w, start)[grp]
     mean = np.add.reduceat(w * (a + yy) / (a + b + nn), start)
 
-    def cdf(p, target):
-        return np.add.reduceat(w * special.betainc(a + yy, b + nn - yy, p[grp]), start) - target
+    def cdf(p):
+        return np.add.reduceat(w * special.betainc(a + yy, b + nn - yy, p[grp]), start)
 
     out = []
-    for t in q:
-        res = elementwise.find_root(cdf, (np.zeros(lens.size), np.ones(lens.size)), args=(np.full(lens.size, t),),
-                                    tolerances=dict(xatol=1e-13, xrtol=1e-13))
-        out.append(res.x)
+    for t in q:  # bisection on all censored units at once: 2^-52 after 52 halvings
+        lo_p, hi_p = np.zeros(lens.size), np.ones(lens.size)
+        for _ in range(52):
+            mid = (lo_p + hi_p) / 2
+            below = cdf(mid) < t
+            lo_p = np.where(below, mid, lo_p)
+            hi_p = np.where(below, hi_p, mid)
+        out.append((lo_p + hi_p) / 2)
     return mean, out[0], out[1]
 
 
@@ -1112,7 +1115,9 @@ def fit_quasibinomial(successes, trials, covariates=None, labels=None, level: fl
 
     (lev,) = check_levels(level)
     y, n, X, names, n_ex = _prop_inputs(successes, trials, covariates, labels)
-    res = sm.GLM(np.column_stack([y, n - y]), X, family=sm.families.Binomial()).fit(scale="X2", tol=1e-12)
+    # proportions with var_weights = trials: with a two-column (successes, failures) response statsmodels'
+    # Pearson-based scale is not R's (it is computed on the proportion scale without the trials as weights)
+    res = sm.GLM(y / n, X, family=sm.families.Binomial(), var_weights=n).fit(scale="X2", tol=1e-12)
     df = y.size - X.shape[1]
     coef = _coef_table(names, res.params, res.bse, lev, dist="t", df=df)
     return RegressionFit(

@@ -1,0 +1,415 @@
+"""Tests of ssstats.units against R (tests/results/units_reference.R: VGAM, MASS, stats) and published values.
+
+All data here are synthetic (made by the R script with fixed seeds, or below with fixed seeds), except VGAM's
+``lirat`` data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import integrate, optimize, special, stats
+
+import ssstats as ss
+from ssstats import SSStatsError
+
+RESULTS = Path(__file__).parent / "results"
+RTOL = 1e-5  # fitted models (CONTRIBUTING.md)
+
+
+@pytest.fixture(scope="module")
+def ref():
+    r = pd.read_csv(RESULTS / "units_reference.csv")
+    return {(d, q): v for d, q, v in r.itertuples(index=False)}
+
+
+@pytest.fixture(scope="module")
+def d1():
+    return pd.read_csv(RESULTS / "units_data_bb.csv")
+
+
+@pytest.fixture(scope="module")
+def bb(d1):
+    return ss.fit_beta_binomial(d1.y, d1.n, labels=d1.unit)
+
+
+@pytest.fixture(scope="module")
+def nb(d1):
+    return ss.fit_negative_binomial(d1.events, d1.bed_days, labels=d1.unit)
+
+
+@pytest.fixture(scope="module")
+def cens_data():
+    return pd.read_csv(RESULTS / "units_data_censored.csv")
+
+
+# ------------------------------------------------------------------------------------------ beta-binomial vs VGAM
+
+def test_beta_binomial_matches_vgam(bb, ref):
+    assert bb.mu == pytest.approx(ref["bb", "mu"], rel=RTOL)
+    assert bb.rho == pytest.approx(ref["bb", "rho"], rel=RTOL)
+    assert bb.alpha == pytest.approx(ref["bb", "alpha"], rel=RTOL)
+    assert bb.beta == pytest.approx(ref["bb", "beta"], rel=RTOL)
+    # VGAM's logLik includes the binomial coefficients, as ours does
+    assert bb.loglik == pytest.approx(ref["bb", "loglik_vgam"], rel=1e-9)
+    assert bb.loglik_binomial == pytest.approx(ref["bb", "loglik_binomial"], rel=1e-9)
+    assert bb.lrt[0] == pytest.approx(2 * (ref["bb", "loglik"] - ref["bb", "loglik_binomial"]), rel=1e-7)
+    assert bb.lrt[1] == pytest.approx(0.5 * stats.chi2.sf(bb.lrt[0], 1), rel=1e-12)
+    assert bb.n_units == 60 and bb.n_excluded == 0 and bb.n_censored == 0
+
+
+def test_beta_binomial_observed_information_se(bb, ref):
+    assert bb.se["logit_mu"] == pytest.approx(ref["bb", "se_logit_mu"], rel=RTOL)
+    assert bb.se["logit_rho"] == pytest.approx(ref["bb", "se_logit_rho"], rel=RTOL)
+    # delta method back to the natural scale
+    assert bb.se["mu"] == pytest.approx(ref["bb", "se_logit_mu"] * bb.mu * (1 - bb.mu), rel=RTOL)
+
+
+def test_beta_binomial_profile_intervals_match_r(bb, ref):
+    ci = bb.ci.set_index("parameter")
+    for p in ("mu", "rho"):
+        assert ci.loc[p, "lower"] == pytest.approx(ref["bb", f"{p}_lower"], rel=RTOL)
+        assert ci.loc[p, "upper"] == pytest.approx(ref["bb", f"{p}_upper"], rel=RTOL)
+    frame = bb.to_frame()
+    assert list(frame.parameter) == ["mu", "rho", "alpha", "beta"]
+    assert frame.loc[0, "lower"] == ci.loc["mu", "lower"]
+
+
+def test_beta_binomial_unit_estimates_match_r(bb):
+    r = pd.read_csv(RESULTS / "units_eb.csv")
+    r = r[r.model == "beta_binomial"].reset_index(drop=True)
+    out = bb.unit_estimates()
+    assert list(out.unit) == list(r.unit)
+    for c in ("estimate", "lower", "upper"):
+        np.testing.assert_allclose(out[c], r[c], rtol=RTOL)
+    # shrinkage: every estimate lies between the raw proportion and mu
+    lo = np.minimum(out.raw, bb.mu)
+    hi = np.maximum(out.raw, bb.mu)
+    assert np.all((out.estimate >= lo - 1e-12) & (out.estimate <= hi + 1e-12))
+
+
+def test_beta_binomial_predictive_interval_matches_r(bb):
+    r = pd.read_csv(RESULTS / "units_predictive.csv")
+    r = r[r.model == "beta_binomial"]
+    out = bb.predictive_interval(r["size"].to_numpy(), level=0.95)
+    np.testing.assert_array_equal(out.lower, r.lower)
+    np.testing.assert_array_equal(out.upper, r.upper)
+    np.testing.assert_allclose(out.upper_proportion, r.upper / r["size"], rtol=1e-12)
+    two = bb.predictive_interval(20, level=(0.95, 0.998))
+    assert list(two.level) == [0.95, 0.998] and two.upper.iloc[1] >= two.upper.iloc[0]
+
+
+def test_lirat_published_and_vgam(ref):
+    lirat = pd.read_csv(RESULTS / "units_data_lirat.csv")
+    lirat = lirat[lirat.N > 1]  # as VGAM's documented example (subset = N > 1)
+    fit = ss.fit_beta_binomial(lirat.R, lirat.N)
+    # published values (methods.md), printed by VGAM to 7 significant digits at its default tolerance
+    assert fit.mu == pytest.approx(0.4702838, rel=5e-6)
+    assert fit.rho == pytest.approx(0.6003587, rel=5e-6)
+    assert fit.loglik == pytest.approx(-122.6953, abs=5e-5)
+    # VGAM with a tight tolerance
+    assert fit.mu == pytest.approx(ref["lirat", "mu"], rel=1e-6)
+    assert fit.rho == pytest.approx(ref["lirat", "rho"], rel=1e-6)
+    assert fit.loglik == pytest.approx(ref["lirat", "loglik"], rel=1e-9)
+
+
+# ------------------------------------------------------------------------------------------------ censored cells
+
+def test_censored_matches_r_optim(cens_data, ref):
+    d = cens_data
+    assert d.y.isna().sum() == ref["censored", "n_censored"]
+    fit = ss.fit_beta_binomial(d.y, d.n, censored=(d.lower, d.upper), labels=d.unit)
+    assert fit.n_censored == ref["censored", "n_censored"]
+    assert fit.mu == pytest.approx(ref["censored", "mu"], rel=RTOL)
+    assert fit.rho == pytest.approx(ref["censored", "rho"], rel=RTOL)
+    assert fit.loglik == pytest.approx(ref["censored", "loglik"], rel=1e-8)
+    assert "censored" in fit.summary()
+    # the uncensored truth, fitted by VGAM
+    full = ss.fit_beta_binomial(d.y_true, d.n)
+    assert full.mu == pytest.approx(ref["uncensored", "mu"], rel=RTOL)
+    assert full.rho == pytest.approx(ref["uncensored", "rho"], rel=RTOL)
+    assert full.loglik == pytest.approx(ref["uncensored", "loglik"], rel=1e-8)
+
+
+def test_censored_posterior_by_numerical_integration(cens_data):
+    d = cens_data
+    fit = ss.fit_beta_binomial(d.y, d.n, censored=(d.lower, d.upper))
+    est = fit.unit_estimates()
+    a, b = fit.alpha, fit.beta
+    for i in np.flatnonzero(d.censored.to_numpy())[:2]:
+        n, lo, hi = int(d.n[i]), int(d.lower[i]), int(d.upper[i])
+
+        def dens(p):  # prior x P(lo <= Y <= hi | p)
+            like = stats.binom.cdf(hi, n, p) - stats.binom.cdf(lo - 1, n, p)
+            return stats.beta.pdf(p, a, b) * like
+
+        z = integrate.quad(dens, 0, 1, epsabs=1e-14, epsrel=1e-11, limit=200)[0]
+        mean = integrate.quad(lambda p: p * dens(p), 0, 1, epsabs=1e-14, epsrel=1e-11, limit=200)[0] / z
+
+        def cdf(x):
+            return integrate.quad(dens, 0, x, epsabs=1e-14, epsrel=1e-11, limit=200)[0] / z
+
+        q_lo = optimize.brentq(lambda x: cdf(x) - 0.025, 1e-9, 0.5, xtol=1e-12)
+        q_hi = optimize.brentq(lambda x: cdf(x) - 0.975, 1e-3, 1 - 1e-9, xtol=1e-12)
+        assert est.censored[i] and np.isnan(est.raw[i])
+        assert est.estimate[i] == pytest.approx(mean, rel=1e-8)
+        assert est.lower[i] == pytest.approx(q_lo, rel=1e-6)
+        assert est.upper[i] == pytest.approx(q_hi, rel=1e-6)
+
+
+def test_censored_nan_trials_refused():
+    with pytest.raises(SSStatsError, match=r"`trials` is missing.*unit 'B'"):
+        ss.fit_beta_binomial(pd.Series([1, 2, 3], index=["A", "B", "C"]), [5, np.nan, 7])
+
+
+def test_censored_missing_bounds_refused():
+    with pytest.raises(SSStatsError, match=r"`successes` is missing.*position 1.*censored="):
+        ss.fit_beta_binomial([1, np.nan, 3], [5, 6, 7])
+    with pytest.raises(SSStatsError, match="lower bound must not exceed"):
+        ss.fit_beta_binomial([1, np.nan, 3], [5, 6, 7], censored=([1, 4, 3], [1, 2, 3]))
+    with pytest.raises(SSStatsError, match="upper bound must not exceed `trials`"):
+        ss.fit_beta_binomial([1, np.nan, 3], [5, 3, 7], censored=([1, 1, 3], [1, 4, 3]))
+    with pytest.raises(SSStatsError, match="outside its `censored` bounds"):
+        ss.fit_beta_binomial([1, np.nan, 3], [5, 6, 7], censored=([2, 1, 3], [2, 4, 3]))
+
+
+# ----------------------------------------------------------------------------------------------- boundary rho = 0
+
+def _binomial_profile_upper(y, n, crit):
+    """Independent: upper rho where 2(l_binomial - max_mu l(mu, rho)) = crit, with scipy's betabinom."""
+    mu0 = y.sum() / n.sum()
+    l0 = stats.binom.logpmf(y, n, mu0).sum()
+
+    def prof(r):
+        s = (1 - r) / r
+        f = lambda m: -stats.betabinom.logpmf(y, n, m * s, (1 - m) * s).sum()  # noqa: E731
+        return -optimize.minimize_scalar(f, bounds=(1e-6, 1 - 1e-6), method="bounded",
+                                         options=dict(xatol=1e-12)).fun
+
+    return optimize.brentq(lambda r: 2 * (l0 - prof(r)) - crit, 1e-8, 0.9, xtol=1e-13), l0
+
+
+def test_rho_at_zero_identical_units():
+    y = np.full(30, 2)
+    n = np.full(30, 10)
+    fit = ss.fit_beta_binomial(y, n)
+    assert fit.rho == 0 and fit.mu == pytest.approx(0.2, rel=1e-9)
+    assert np.isinf(fit.alpha) and np.isinf(fit.beta)
+    upper, l0 = _binomial_profile_upper(y, n, stats.chi2.ppf(0.90, 1))
+    assert fit.loglik == pytest.approx(l0, rel=1e-10)
+    assert fit.lrt == (0.0, 1.0)
+    ci = fit.ci.set_index("parameter")
+    assert ci.loc["rho", "lower"] == 0
+    assert ci.loc["rho", "upper"] == pytest.approx(upper, rel=1e-5)
+    assert "one-sided" in ci.loc["rho", "method"]
+    assert np.isnan(fit.se["rho"]) and fit.se["mu"] == pytest.approx(np.sqrt(0.2 * 0.8 / 300), rel=1e-7)
+    est = fit.unit_estimates()
+    assert np.all(est.estimate == fit.mu)
+    assert "boundary" in fit.summary()
+    pred = fit.predictive_interval(50)
+    assert pred.lower[0] == stats.binom.ppf(0.025, 50, 0.2) and pred.upper[0] == stats.binom.ppf(0.975, 50, 0.2)
+
+
+def test_rho_at_zero_binomial_data():
+    rng = np.random.default_rng(11)  # synthetic binomial data, no overdispersion
+    n = rng.integers(5, 40, size=200)
+    y = rng.binomial(n, 0.1)
+    fit = ss.fit_beta_binomial(y, n)
+    l_bin = stats.binom.logpmf(y, n, y.sum() / n.sum()).sum()
+    if fit.rho == 0:
+        assert fit.loglik == pytest.approx(l_bin, rel=1e-10)
+        assert fit.lrt[1] == 1.0
+    else:  # a small positive rho is possible by chance: then the fit must beat the binomial
+        assert fit.loglik > l_bin and fit.lrt[1] > 0.05
+    assert fit.ci.set_index("parameter").loc["rho", "lower"] == 0
+
+
+# ------------------------------------------------------------------------------------------------ regressions
+
+def test_beta_binomial_regression_matches_vgam(d1, ref):
+    cov = d1[["ward", "period"]]
+    fit = ss.fit_beta_binomial_regression(d1.y, d1.n, cov)
+    c = fit.coef.set_index("term")
+    assert list(c.index) == ["const", "ward[single_sex]", "period", "logit(rho)"]
+    assert c.loc["const", "estimate"] == pytest.approx(ref["bbreg", "coef_(Intercept):1"], rel=RTOL)
+    assert c.loc["ward[single_sex]", "estimate"] == pytest.approx(ref["bbreg", "coef_wardsingle_sex"], rel=RTOL)
+    assert c.loc["period", "estimate"] == pytest.approx(ref["bbreg", "coef_period"], rel=RTOL)
+    assert c.loc["logit(rho)", "estimate"] == pytest.approx(ref["bbreg", "coef_(Intercept):2"], rel=RTOL)
+    assert fit.loglik == pytest.approx(ref["bbreg", "loglik"], rel=1e-9)
+    for term, key in (("const", "se_const"), ("ward[single_sex]", "se_ward"), ("period", "se_period"),
+                      ("logit(rho)", "se_logit_rho")):
+        assert c.loc[term, "se"] == pytest.approx(ref["bbreg", key], rel=RTOL)
+    assert "rho" in fit.summary()
+
+
+def test_beta_binomial_regression_intercept_only_equals_fit(bb, d1):
+    fit = ss.fit_beta_binomial_regression(d1.y, d1.n)
+    assert special.expit(fit.params["const"]) == pytest.approx(bb.mu, rel=1e-7)
+    assert fit.rho == pytest.approx(bb.rho, rel=1e-7)
+    assert fit.bse["const"] == pytest.approx(bb.se["logit_mu"], rel=1e-6)
+
+
+def test_quasibinomial_matches_r(d1, ref):
+    fit = ss.fit_quasibinomial(d1.y, d1.n, d1[["ward", "period"]])
+    c = fit.coef
+    for i in range(3):
+        for col, key in (("estimate", "coef"), ("se", "se"), ("statistic", "t"), ("p_value", "p"),
+                         ("lower", "lower"), ("upper", "upper")):
+            assert c[col][i] == pytest.approx(ref["quasi", f"{key}_{i + 1}"], rel=1e-7)
+    assert fit.dispersion == pytest.approx(ref["quasi", "dispersion"], rel=1e-8)
+    assert (c.test == "t").all()
+    assert "dispersion" in fit.summary()
+
+
+def test_regression_units_without_trials_left_out(d1):
+    y = np.append(d1.y, 0)
+    n = np.append(d1.n, 0)
+    cov = pd.concat([d1[["ward", "period"]], pd.DataFrame({"ward": ["mixed"], "period": [1]})], ignore_index=True)
+    a = ss.fit_quasibinomial(y, n, cov)
+    b = ss.fit_quasibinomial(d1.y, d1.n, d1[["ward", "period"]])
+    assert a.n_excluded == 1 and a.n_units == 60
+    np.testing.assert_allclose(a.params, b.params, rtol=1e-10)
+    assert "1 with no trials left out" in a.summary()
+
+
+def test_covariate_problems_named(d1):
+    cov = d1[["ward", "period"]].copy()
+    cov.loc[3, "ward"] = None
+    with pytest.raises(SSStatsError, match=r"column 'ward' is missing.*position 3"):
+        ss.fit_quasibinomial(d1.y, d1.n, cov)
+    with pytest.raises(SSStatsError, match="one row per unit"):
+        ss.fit_quasibinomial(d1.y, d1.n, d1[["ward"]].iloc[:10])
+    with pytest.raises(SSStatsError, match="collinear"):
+        ss.fit_quasibinomial(d1.y, d1.n, pd.DataFrame({"a": d1.period, "b": 2 * d1.period}))
+    with pytest.raises(SSStatsError, match="DataFrame"):
+        ss.fit_quasibinomial(d1.y, d1.n, "ward + period")
+
+
+# --------------------------------------------------------------------------------------- negative binomial vs MASS
+
+def test_negative_binomial_matches_glm_nb(nb, ref):
+    assert nb.params["const"] == pytest.approx(ref["nb", "coef_1"], rel=RTOL)
+    assert nb.theta == pytest.approx(ref["nb", "theta"], rel=RTOL)
+    assert nb.alpha == pytest.approx(1 / ref["nb", "theta"], rel=RTOL)
+    assert nb.rate == pytest.approx(np.exp(ref["nb", "coef_1"]), rel=RTOL)
+    assert nb.loglik == pytest.approx(ref["nb", "loglik"], rel=1e-9)
+    assert nb.bse["const"] == pytest.approx(ref["nb", "se_1"], rel=RTOL)
+    assert nb.bse["alpha"] == pytest.approx(ref["nb", "se_alpha"], rel=RTOL)
+    assert not nb.boundary and "theta" in nb.summary()
+
+
+def test_negative_binomial_regression_matches_glm_nb(d1, ref):
+    fit = ss.fit_negative_binomial(d1.events, d1.bed_days, d1[["ward", "period"]])
+    for i in range(3):
+        assert fit.params.iloc[i] == pytest.approx(ref["nbreg", f"coef_{i + 1}"], rel=RTOL)
+        assert fit.bse.iloc[i] == pytest.approx(ref["nbreg", f"se_{i + 1}"], rel=RTOL)
+    assert fit.theta == pytest.approx(ref["nbreg", "theta"], rel=RTOL)
+    assert fit.loglik == pytest.approx(ref["nbreg", "loglik"], rel=1e-9)
+    assert list(fit.coef.term) == ["const", "ward[single_sex]", "period"]
+
+
+def test_negative_binomial_unit_rates_and_predictive(nb):
+    r = pd.read_csv(RESULTS / "units_eb.csv")
+    r = r[r.model == "gamma_poisson"].reset_index(drop=True)
+    out = nb.unit_estimates()
+    for c in ("estimate", "lower", "upper"):
+        np.testing.assert_allclose(out[c], r[c], rtol=RTOL)
+    p = pd.read_csv(RESULTS / "units_predictive.csv")
+    p = p[p.model == "negative_binomial"]
+    pred = nb.predictive_interval(p["size"].to_numpy())
+    np.testing.assert_array_equal(pred.lower, p.lower)
+    np.testing.assert_array_equal(pred.upper, p.upper)
+
+
+def test_negative_binomial_poisson_boundary():
+    rng = np.random.default_rng(5)  # synthetic under-dispersed counts: alpha's maximum is at 0
+    e = rng.uniform(1000, 5000, 50)
+    y = np.round(e * 0.003)
+    fit = ss.fit_negative_binomial(y, e)
+    lp = stats.poisson.logpmf(y, e * y.sum() / e.sum()).sum()
+    assert fit.boundary and fit.alpha == 0 and np.isinf(fit.theta)
+    assert fit.loglik == pytest.approx(lp, rel=1e-10)
+    assert fit.rate == pytest.approx(y.sum() / e.sum(), rel=1e-8)
+    assert "boundary" in fit.summary()
+    est = fit.unit_estimates()
+    np.testing.assert_allclose(est.estimate, fit.rate, rtol=1e-12)
+    pred = fit.predictive_interval(2000)
+    assert pred.upper[0] == stats.poisson.ppf(0.975, 2000 * fit.rate)
+
+
+# ------------------------------------------------------------------------------------------------- bad inputs
+
+@pytest.mark.parametrize("y, n, match", [
+    ([1, 7, 2], [5, 6, 7], r"`successes` must be less than or equal to `trials`.*successes=7 > trials=6.*position 1"),
+    ([1, -1, 2], [5, 6, 7], r"`successes`.*non-negative.*-1.0.*position 1"),
+    ([1, 1.5, 2], [5, 6, 7], r"`successes`.*1.5.*position 1"),
+    ([1, 2, 2], [5, -6, 7], r"`trials`.*-6.*position 1"),
+    ([1, 2, 2], [5, 6.5, 7], r"`trials`.*6.5.*position 1"),
+    ([1, 2], [5, 6, 7], r"same length"),
+    ([1, np.inf, 2], [5, 6, 7], r"`successes`.*inf"),
+    (["a", 1, 2], [5, 6, 7], r"`successes` must be numeric; got 'a'"),
+])
+def test_beta_binomial_bad_inputs(y, n, match):
+    with pytest.raises(SSStatsError, match=match):
+        ss.fit_beta_binomial(y, n)
+
+
+def test_beta_binomial_labels_in_messages():
+    with pytest.raises(SSStatsError, match=r"unit 'Ward B' \(position 1\)"):
+        ss.fit_beta_binomial(pd.Series([1, 9], index=["Ward A", "Ward B"]), [5, 6])
+
+
+def test_beta_binomial_too_few_and_degenerate():
+    with pytest.raises(SSStatsError, match="at least 2 units"):
+        ss.fit_beta_binomial([3], [10])
+    with pytest.raises(SSStatsError, match=r"at least 2 units.*1 unit\(s\) with no trials"):
+        ss.fit_beta_binomial([3, 0], [10, 0])
+    with pytest.raises(SSStatsError, match="single trial"):
+        ss.fit_beta_binomial([0, 1, 1], [1, 1, 1])
+    with pytest.raises(SSStatsError, match="no unit has any successes"):
+        ss.fit_beta_binomial([0, 0, 0], [4, 5, 6])
+    with pytest.raises(SSStatsError, match="every unit has all its trials"):
+        ss.fit_beta_binomial([4, 5, 6], [4, 5, 6])
+    with pytest.raises(SSStatsError, match="level"):
+        ss.fit_beta_binomial([1, 2], [4, 5], level=95)
+
+
+def test_units_without_trials_excluded_and_counted(d1, bb):
+    y = np.append(d1.y, [0, 0])
+    n = np.append(d1.n, [0, 0])
+    fit = ss.fit_beta_binomial(y, n)
+    assert fit.n_excluded == 2 and fit.n_units == 60
+    assert fit.mu == pytest.approx(bb.mu, rel=1e-10)
+    assert "2 units with no trials left out" in fit.summary()
+    assert len(fit.unit_estimates()) == 60
+
+
+@pytest.mark.parametrize("counts, exposure, match", [
+    ([1, 2, 3], [10, 0, 5], r"`exposure` must be greater than zero; got 0.0 at position 1"),
+    ([1, 2, 3], [10, -1, 5], r"`exposure`.*-1.0 at position 1"),
+    ([1, 2.5, 3], [10, 1, 5], r"`counts`.*2.5 at position 1"),
+    ([1, np.nan, 3], [10, 1, 5], r"`counts`.*NaN.*position 1"),
+    ([1, 2], [10, 1, 5], r"same length"),
+    ([0, 0, 0], [10, 1, 5], r"no unit has any events"),
+    ([4], [10], r"at least 2 units"),
+])
+def test_negative_binomial_bad_inputs(counts, exposure, match):
+    with pytest.raises(SSStatsError, match=match):
+        ss.fit_negative_binomial(counts, exposure)
+
+
+# ------------------------------------------------------------------------------------------------------- plot
+
+def test_caterpillar_plot(bb):
+    import matplotlib.pyplot as plt
+
+    fig = bb.plot(title="Charges per report across units (synthetic data)")
+    assert fig.axes[0].get_title() == "Charges per report across units (synthetic data)"
+    plt.close(fig)
+    fig = bb.plot(max_units=20)
+    assert "20 of 60 units drawn" in fig.axes[0].get_ylabel() + fig.axes[0].get_xlabel() or len(
+        fig.axes[0].get_yticks()) == 20
+    plt.close(fig)
