@@ -108,11 +108,12 @@ def test_comparing_units_table_is_suppressed():
 def test_rendered_report_shows_no_small_unit_counts(tmp_path):
     from ssstats.render import render
 
+    # a copy of the repository (without git, the environment, caches and outputs), so the test writes nothing
+    # into the working tree; sections may read anything in it (data/, tests/results/, ...)
     work = tmp_path / "report"
-    work.mkdir()
-    shutil.copy(ROOT / "report.qmd", work / "report.qmd")
-    for folder in ("sections", "analysis", "data"):
-        shutil.copytree(ROOT / folder, work / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT, work, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", ".ssstats-render-*", "figures",
+        "report.html", "report.pdf"))
     (html_path,) = render(work / "report.qmd", to="html", engine="builtin", timeout=600)
     html = html_path.read_text(encoding="utf-8")
     assert "Comparing units" in html
