@@ -87,3 +87,12 @@ def test_result_interface(hare_fit):
     assert "Mth Poisson2" in res.summary()
     assert {"abundance", "stderr", "deviance", "df", "AIC", "BIC"} <= set(res.to_frame().columns)
     assert res.plot().axes
+
+
+def test_occasion_recording_everyone_gives_nan_with_note():
+    d = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "C": [1, 1, 1], "count": [30, 40, 20]})
+    res = closed_population(d, count="count")
+    t = res.table.set_index("model")
+    assert np.isnan(t.loc["Mt", "abundance"]) and "does not exist" in t.loc["Mt", "note"]
+    assert np.isfinite(t.loc["M0", "abundance"])
+    assert any("Mt" in n for n in res.notes)

@@ -92,3 +92,8 @@ def test_bad_inputs():
 
 def test_plot():
     assert multiplier_estimate([56, 80], (0.1, 0.3), n_draws=2000).plot().axes
+
+
+def test_nothing_observed_intervals_start_at_zero():
+    f = multiplier_estimate(0, 0.16).to_frame()
+    assert (f["estimate"] == 0).all() and (f["lower"] == 0).all() and (f["upper"] > 0).all()

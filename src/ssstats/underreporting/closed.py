@@ -42,6 +42,7 @@ import pandas as pd
 from .._result import Result
 from .._validate import SSStatsError, check_levels
 from ._loglinear import glm_poisson, profile_interval
+from .identifiability import full_rank, mle_exists
 from ._tables import capture_table
 
 __all__ = ["closed_population", "ClosedPopulationResult", "HETEROGENEITY", "CLOSED_MODELS"]
@@ -131,8 +132,18 @@ def _glm(y, Z):
     return glm_poisson(y, np.column_stack([np.ones(len(y)), Z]))
 
 
+_NAN_ROW = {"abundance": np.nan, "stderr": np.nan, "deviance": np.nan, "df": np.nan, "AIC": np.nan, "BIC": np.nan,
+            "profile_mle": np.nan, "lower": np.nan, "upper": np.nan, "converged": False, "eta_set_to_zero": 0}
+
+
 def _fit_model(y, H, n, design, abundance, chao_start, neg, alpha):
     Z = design(H)
+    X = np.column_stack([np.ones(len(y)), Z])
+    if not full_rank(X):
+        return {**_NAN_ROW, "note": "not identifiable (rank-deficient design)"}
+    if not mle_exists(X, y):
+        return {**_NAN_ROW, "note": "estimate does not exist (Fienberg-Rinaldo): the zero cells force a "
+                                    "parameter to infinity"}
     res = _glm(y, Z)
     dropped = []
     cols = list(range(Z.shape[1]))
@@ -158,7 +169,7 @@ def _fit_model(y, H, n, design, abundance, chao_start, neg, alpha):
     return {"abundance": float(N), "stderr": float(se), "deviance": dev,
             "df": int(round(res.df_resid)), "AIC": -2 * ll + 2 * p, "BIC": -2 * ll + np.log(n) * p,
             "profile_mle": n_hat, "lower": lo, "upper": hi,
-            "converged": bool(res.converged), "eta_set_to_zero": len(dropped)}
+            "converged": bool(res.converged), "eta_set_to_zero": len(dropped), "note": ""}
 
 
 @dataclass(repr=False)
@@ -169,7 +180,8 @@ class ClosedPopulationResult(Result):
     ----------
     table : pandas.DataFrame
         One row per model: ``model, abundance, stderr, deviance, df, AIC, BIC, profile_mle, lower, upper,
-        level, converged, eta_set_to_zero``.
+        level, converged, eta_set_to_zero, note``; a model whose estimate does not exist (e.g. an occasion that
+        records every unit seen) or is not identifiable gets NaN and a note.
     n : float
         Captured units.
     t : int
@@ -246,7 +258,9 @@ def closed_population(histories, count: str | None = None, neg: bool = True, lev
     for name, (design, abundance, chao_start) in _models(table.k).items():
         r = _fit_model(table.y, table.H, table.n, design, abundance, chao_start, neg, 1 - level)
         rows.append({"model": name, **r})
-        if not r["converged"]:
+        if r["note"]:
+            notes.append(f"{name}: {r['note']}")
+        elif not r["converged"]:
             notes.append(f"{name} did not converge")
     if table.k == 2:
         notes.append("with 2 occasions only M0, Mt and Mb can be fitted (as in Rcapture)")

@@ -176,6 +176,7 @@ def multiplier_estimate(observed, reporting, level: float = 0.95, n_draws: int =
     draws = o_draws / pd_draws[:, None]
     a = (1 - level) / 2
     lo_s, hi_s = np.quantile(draws, [a, 1 - a], axis=0)
+    lo_s = np.where(pos, lo_s, 0.0)  # nothing observed: the estimate is 0 and the interval starts there
     base = {} if labels is None else {"unit": np.concatenate([labels, labels])}
     table = pd.DataFrame({
         **base,
