@@ -211,10 +211,11 @@ class PairModels:
             active[idx[~add]] = False
         return (included, ok, steps) if trace else (included, ok)
 
-    def best_subset(self, Y: np.ndarray, candidates: np.ndarray, criterion: str):
-        """Exhaustive search over subsets of ``candidates`` (pairs), best AIC or BIC per table.
+    def best_subset(self, Y: np.ndarray, candidates: np.ndarray, criterion: str, models=None):
+        """Search over subsets of ``candidates`` (pairs), best AIC or BIC per table.
 
-        Returns ``included`` (B x npairs), ``ok`` (B,) and the table of every model for table 0.
+        ``models`` (a list of tuples of pair indices) restricts the search to those models.  Returns ``included``
+        (B x npairs), ``ok`` (B,) and the table of every model for table 0: ``(pairs, criterion, AIC, usable)``.
         """
         Y = np.atleast_2d(Y)
         B = Y.shape[0]
@@ -223,26 +224,27 @@ class PairModels:
         best_val = np.full(B, np.inf)
         best_inc = np.zeros((B, self.npairs), bool)
         rows = []
-        for r in range(len(cand) + 1):
-            for combo in itertools.combinations(cand, r):
-                inc = np.zeros(self.npairs, bool)
-                inc[list(combo)] = True
-                incB = np.broadcast_to(inc, (B, self.npairs))
-                good = self.check_many(Y, incB)
-                if not good.any():
-                    rows.append((combo, np.nan, np.nan, False))
-                    continue
-                _, _, ll, npar, _ = self.fit(Y[good], incB[good])
-                pen = 2.0 if criterion == "aic" else np.log(n[good])
-                val = -2 * ll + pen * npar
-                g = np.flatnonzero(good)
-                better = val < best_val[g]
-                best_val[g[better]] = val[better]
-                best_inc[g[better]] = inc
-                if good[0]:
-                    rows.append((combo, float(val[0]), float(-2 * ll[0] + 2 * npar[0]), True))
-                else:
-                    rows.append((combo, np.nan, np.nan, False))
+        if models is None:
+            models = [c for r in range(len(cand) + 1) for c in itertools.combinations(cand, r)]
+        for combo in models:
+            inc = np.zeros(self.npairs, bool)
+            inc[list(combo)] = True
+            incB = np.broadcast_to(inc, (B, self.npairs))
+            good = self.check_many(Y, incB)
+            if not good.any():
+                rows.append((combo, np.nan, np.nan, False))
+                continue
+            _, _, ll, npar, _ = self.fit(Y[good], incB[good])
+            pen = 2.0 if criterion == "aic" else np.log(n[good])
+            val = -2 * ll + pen * npar
+            g = np.flatnonzero(good)
+            better = val < best_val[g]
+            best_val[g[better]] = val[better]
+            best_inc[g[better]] = inc
+            if good[0]:
+                rows.append((combo, float(val[0]), float(-2 * ll[0] + 2 * npar[0]), True))
+            else:
+                rows.append((combo, np.nan, np.nan, False))
         return best_inc, np.isfinite(best_val), rows
 
 

@@ -27,6 +27,8 @@ References
 .. [4] Fienberg, S. E. and Rinaldo, A. (2012). Maximum likelihood estimation in log-linear models. *Annals of
    Statistics* 40, 996-1023.
 .. [5] Efron, B. (1987). Better bootstrap confidence intervals. *JASA* 82, 171-185 (BCa).
+.. [6] Silverman, B. W., Chan, L. and Vincent, K. (2023). Bootstrapping multiple systems estimates to account for
+   model selection. arXiv:2303.17856 (re-selecting among the best models on the original data).
 """
 
 from __future__ import annotations
@@ -215,6 +217,13 @@ def _choose_best(table, pm, opts):
     inc, ok, rows = pm.best_subset(table.y[None, :], cand, opts["criterion"])
     if not ok[0]:
         raise SSStatsError(_why_not(table, pm, np.zeros(pm.npairs, bool)))
+    # the bootstrap re-selects among the models that score best on the original data (Silverman, Chan and
+    # Vincent 2023): the top `boot_models` by the criterion, which keeps the search affordable
+    usable = sorted((r for r in rows if r[3]), key=lambda r: r[1])
+    opts["boot_models"] = [r[0] for r in usable[: opts["n_boot_models"]]]
+    if len(usable) > opts["n_boot_models"]:
+        opts["boot_models_note"] = (f"the bootstrap re-selects the model among the {opts['n_boot_models']} of "
+                                    f"{len(usable)} usable models that score best on the original data")
     n_bad = sum(1 for r in rows if not r[3])
     if n_bad:
         notes.append(f"{n_bad} of {len(rows)} models skipped: their estimate does not exist or is not "
@@ -261,7 +270,7 @@ def _reselect(Y: np.ndarray, pm: PairModels, spec: str, opts) -> tuple[np.ndarra
     if spec == "stepwise":
         inc, ok = pm.stepwise(Y, opts["threshold"])
     elif spec == "best":
-        inc, ok, _ = pm.best_subset(Y, np.ones(pm.npairs, bool), opts["criterion"])
+        inc, ok, _ = pm.best_subset(Y, np.ones(pm.npairs, bool), opts["criterion"], models=opts.get("boot_models"))
     else:
         inc = np.broadcast_to(opts["included"], (B, pm.npairs)).copy()
         ok = pm.check_many(Y, inc)
@@ -407,7 +416,7 @@ class MSEResult(Result):
 
 def fit_mse(data, count: str | None = None, model="main", interval: str = "lognormal", level: float = 0.95,
             n_boot: int = 1000, seed=None, threshold: float = 0.02, criterion: str = "aic",
-            progress: bool = True, lists=None) -> MSEResult:
+            progress: bool = True, lists=None, n_boot_models: int = 64) -> MSEResult:
     """Estimate a population total from two or more overlapping lists (multiple systems estimation).
 
     Parameters
@@ -437,6 +446,9 @@ def fit_mse(data, count: str | None = None, model="main", interval: str = "logno
         Show a progress bar during the bootstrap.
     lists : sequence of str, optional
         The list columns (default: every column but ``count``), e.g. to leave out a ``synthetic`` flag.
+    n_boot_models : int
+        With ``model="best"`` and the bootstrap, each replicate re-selects among this many models, those with the
+        best criterion on the original data (Silverman, Chan and Vincent 2023); every model if there are fewer.
 
     Returns
     -------
@@ -473,7 +485,10 @@ def fit_mse(data, count: str | None = None, model="main", interval: str = "logno
     if not (isinstance(threshold, (int, float)) and 0 <= threshold <= 1):
         raise SSStatsError(f"`threshold` must be a p-value between 0 and 1; got {threshold!r}")
     pm = PairModels(table.H)
-    opts = {"threshold": float(threshold), "criterion": criterion, "progress": progress}
+    if not isinstance(n_boot_models, (int, np.integer)) or isinstance(n_boot_models, bool) or n_boot_models < 1:
+        raise SSStatsError(f"`n_boot_models` must be a positive integer; got {n_boot_models!r}")
+    opts = {"threshold": float(threshold), "criterion": criterion, "progress": progress,
+            "n_boot_models": int(n_boot_models)}
     if isinstance(model, str):
         choose = check_method(model, MODEL_CHOICES, "model")
         spec = model
@@ -494,6 +509,8 @@ def fit_mse(data, count: str | None = None, model="main", interval: str = "logno
         opts["included"] = fit.included
     lo, hi, extra = interval_fn(table, pm, fit, spec if spec in ("stepwise", "best") else "fixed", opts,
                                 1 - level)
+    if interval == "bootstrap" and "boot_models_note" in opts:
+        notes.append(opts["boot_models_note"])
     if extra.get("n_boot_failed"):
         notes.append(f"{extra['n_boot_failed']} of {opts['n_boot']} bootstrap replicates left out: the model's "
                      f"estimate did not exist or was not identifiable for them")
