@@ -413,3 +413,30 @@ def test_caterpillar_plot(bb):
     assert "20 of 60 units drawn" in fig.axes[0].get_ylabel() + fig.axes[0].get_xlabel() or len(
         fig.axes[0].get_yticks()) == 20
     plt.close(fig)
+
+
+def test_closed_form_path_matches_vgam(monkeypatch, d1, ref):
+    """The log-gamma path used for very large numbers of trials, forced on the R data set."""
+    from ssstats import units
+
+    monkeypatch.setattr(units, "_KMAX_TABLE", 0)
+    fit = ss.fit_beta_binomial(d1.y, d1.n)
+    assert fit.mu == pytest.approx(ref["bb", "mu"], rel=RTOL)
+    assert fit.rho == pytest.approx(ref["bb", "rho"], rel=RTOL)
+    assert fit.loglik == pytest.approx(ref["bb", "loglik"], rel=1e-9)
+    assert fit.se["logit_rho"] == pytest.approx(ref["bb", "se_logit_rho"], rel=RTOL)
+    ci = fit.ci.set_index("parameter")
+    assert ci.loc["rho", "upper"] == pytest.approx(ref["bb", "rho_upper"], rel=RTOL)
+
+
+def test_huge_trials_loglik_matches_scipy():
+    rng = np.random.default_rng(3)  # synthetic: 50 units with millions of trials
+    n = rng.integers(10**6, 10**7, 50)
+    y = rng.binomial(n, rng.beta(2, 2000, 50))
+    fit = ss.fit_beta_binomial(y, n)
+    assert fit.loglik == pytest.approx(stats.betabinom.logpmf(y, n, fit.alpha, fit.beta).sum(), rel=1e-9)
+    # the maximum: no better point nearby (scipy's log-pmf, independent of the fit's own)
+    for dm, dr in ((1e-4, 0), (-1e-4, 0), (0, 1e-3), (0, -1e-3)):
+        m, r = fit.mu * (1 + dm), fit.rho * (1 + dr)
+        s = (1 - r) / r
+        assert stats.betabinom.logpmf(y, n, m * s, (1 - m) * s).sum() < fit.loglik

@@ -237,16 +237,153 @@ def _censored(ll, g, h, start):
     return lg, gg, hh
 
 
+_KMAX_TABLE = 200_000  # above this many trials in a unit, the closed (log-gamma) form replaces the k-tables
+_STIRLING = 100.0  # arguments from which the asymptotic series are used
+
+
+def _log1pmx(z):
+    """log(1 + z) - z, accurate for small z."""
+    z = np.asarray(z, dtype=float)
+    small = np.abs(z) < 0.01
+    zs = np.where(small, z, 0.0)
+    series = sum((-1) ** (k + 1) * zs ** k / k for k in range(2, 12))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        direct = np.log1p(z) - z
+    return np.where(small, series, direct)
+
+
+def _stirling_rest(z):
+    """lgamma(z) - [(z - 1/2) log z - z + log(2 pi)/2] for z >= 100."""
+    z2 = z * z
+    return (1 / 12 - (1 / 360 - (1 / 1260 - 1 / (1680 * z2)) / z2) / z2) / z
+
+
+def _lgamma_rest(x, m):
+    """E(x, m) = lgamma(x + m) - lgamma(x) - m log(x + m), without cancellation for large x."""
+    big = x >= _STIRLING
+    xb = np.where(big, x, _STIRLING)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = m / xb
+        e_big = xb * _log1pmx(z) - 0.5 * np.log1p(z) + _stirling_rest(xb + m) - _stirling_rest(xb)
+        xs = np.where(big, 1.0, x)
+        e_small = special.gammaln(xs + m) - special.gammaln(xs) - m * np.log(xs + m)
+    return np.where(big, e_big, e_small)
+
+
+def _dpsi(x, m):
+    """digamma(x + m) - digamma(x), via log1p and the asymptotic series for large x."""
+    big = x >= _STIRLING
+    xb = np.where(big, x, _STIRLING)
+
+    def rest(z):  # digamma(z) - log(z)
+        z2 = z * z
+        return -1 / (2 * z) - (1 / 12 - (1 / 120 - 1 / (252 * z2)) / z2) / z2
+
+    d_big = np.log1p(m / xb) + rest(xb + m) - rest(xb)
+    xs = np.where(big, 1.0, x)
+    d_small = special.digamma(xs + m) - special.digamma(xs)
+    return np.where(big, d_big, d_small)
+
+
+def _dpsi1(x, m):
+    """trigamma(x + m) - trigamma(x), via the asymptotic series (differences taken in closed form) for large x."""
+    big = x >= _STIRLING
+    xb = np.where(big, x, _STIRLING)
+    z = xb + m
+    # trigamma(t) ~ 1/t + 1/(2t^2) + 1/(6t^3) - 1/(30t^5) + 1/(42t^7) - 1/(30t^9)
+    d1 = -m / (xb * z)
+    d2 = -m * (2 * xb + m) / (xb * z) ** 2
+    d3 = -m * (3 * xb * xb + 3 * xb * m + m * m) / (xb * z) ** 3
+    rest = (-1 / (30 * z ** 5) + 1 / (42 * z ** 7) - 1 / (30 * z ** 9)) - (
+        -1 / (30 * xb ** 5) + 1 / (42 * xb ** 7) - 1 / (30 * xb ** 9))
+    d_big = d1 + d2 / 2 + d3 / 6 + rest
+    xs = np.where(big, 1.0, x)
+    d_small = special.polygamma(1, xs + m) - special.polygamma(1, xs)
+    return np.where(big, d_big, d_small)
+
+
+def _rows_closed(mu, rho, y, n, lchoose, order):
+    """Per-row log-likelihood, gradient and Hessian in (mu, rho) from log-gamma functions (for very large n).
+
+    With s = (1 - rho)/rho, alpha = mu s, beta = (1 - mu) s and q = (alpha + y)/(s + n):
+    log P = log C(n, y) + y log q + (n - y) log(1 - q) + E(alpha, y) + E(beta, n - y) - E(s, n), where
+    E(x, m) = lgamma(x + m) - lgamma(x) - m log(x + m) (computed without cancellation).  At rho = 0 the binomial
+    and the closed forms of the product representation's derivatives are used.
+    """
+    m = n - y
+    if rho == 0:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ll = lchoose + np.where(y > 0, y * np.log(mu), 0.0) + np.where(m > 0, m * np.log1p(-mu), 0.0)
+        if order == 0:
+            return ll, None, None
+        s1 = lambda j: j * (j - 1) / 2  # noqa: E731  sum_{k<j} k
+        s2 = lambda j: (j - 1) * j * (2 * j - 1) / 6  # noqa: E731  sum_{k<j} k^2
+        u = 1 - mu
+        g = np.stack([y / mu - m / u,
+                      (s1(y) - mu * y) / mu + (s1(m) - u * m) / u - (s1(n) - n)], axis=1)
+        if order == 1:
+            return ll, g, None
+
+        def sq(j, c):  # sum_{k<j} (k - c)^2
+            return s2(j) - 2 * c * s1(j) + j * c * c
+
+        h = np.stack([
+            -y / mu ** 2 - m / u ** 2,
+            -y / mu - (s1(y) - mu * y) / mu ** 2 + m / u + (s1(m) - u * m) / u ** 2,
+            -sq(y, mu) / mu ** 2 - sq(m, u) / u ** 2 + sq(n, 1.0),
+        ], axis=1)
+        return ll, g, h
+    s = (1 - rho) / rho
+    a, b = mu * s, (1 - mu) * s
+    q = (a + y) / (s + n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ll = (lchoose + np.where(y > 0, y * np.log(q), 0.0) + np.where(m > 0, m * np.log1p(-q), 0.0)
+              + _lgamma_rest(a, y) + _lgamma_rest(b, m) - _lgamma_rest(s, n))
+    if order == 0:
+        return ll, None, None
+    dn = _dpsi(s, n)
+    la = _dpsi(a, y) - dn
+    lb = _dpsi(b, m) - dn
+    r2 = rho * rho
+    ja = np.array([s, -mu / r2])  # d alpha / d(mu, rho)
+    jb = np.array([-s, -(1 - mu) / r2])
+    g = np.stack([la * ja[0] + lb * jb[0], la * ja[1] + lb * jb[1]], axis=1)
+    if order == 1:
+        return ll, g, None
+    tn = _dpsi1(s, n)
+    haa = _dpsi1(a, y) - tn
+    hbb = _dpsi1(b, m) - tn
+    hab = -tn
+
+    def quad(i, j):
+        return haa * ja[i] * ja[j] + hab * (ja[i] * jb[j] + jb[i] * ja[j]) + hbb * jb[i] * jb[j]
+
+    r3 = r2 * rho
+    h = np.stack([
+        quad(0, 0),
+        quad(0, 1) + la * (-1 / r2) + lb * (1 / r2),
+        quad(1, 1) + la * (2 * mu / r3) + lb * (2 * (1 - mu) / r3),
+    ], axis=1)
+    return ll, g, h
+
+
 def _bb_loglik(d: _BBData, mu, rho, order=0):
     """Total log-likelihood (with binomial coefficients) and, for ``order`` >= 1, gradient and Hessian."""
-    L, G, H = _terms(mu, rho, d.kmax, order)
-    ll, g, h = _rows(L, G, H, d.y, d.n, d.lchoose)
+    if d.kmax > _KMAX_TABLE:
+        def rows(y, n, lch):
+            return _rows_closed(mu, rho, y, n, lch, order)
+    else:
+        L, G, H = _terms(mu, rho, d.kmax, order)
+
+        def rows(y, n, lch):
+            return _rows(L, G, H, y, n, lch)
+    ll, g, h = rows(d.y, d.n, d.lchoose)
     tot = np.dot(d.w, ll)
     if order:
         grad = d.w @ g
         hess = d.w @ h if order > 1 else None
     if d.has_censored:
-        cl, cg, ch = _censored(*_rows(L, G, H, d.cy, d.cn, d.clchoose), d.cstart)
+        cl, cg, ch = _censored(*rows(d.cy, d.cn, d.clchoose), d.cstart)
         tot = tot + np.dot(d.cw, cl)
         if order:
             grad = grad + d.cw @ cg
@@ -1090,7 +1227,8 @@ def _prop_inputs(successes, trials, covariates, labels):
     return y[keep], n[keep], X, names, int((~keep).sum())
 
 
-def fit_quasibinomial(successes, trials, covariates=None, labels=None, level: float = 0.95) -> RegressionFit:
+def fit_quasibinomial(successes, trials, covariates=None, labels=None, level: float = 0.95,
+                      floor_dispersion: bool = True) -> RegressionFit:
     """Binomial GLM (logit link) with quasi-binomial dispersion, as R ``glm(family = quasibinomial)``.
 
     The coefficients are the binomial maximum-likelihood ones; their standard errors are multiplied by the square
@@ -1106,25 +1244,55 @@ def fit_quasibinomial(successes, trials, covariates=None, labels=None, level: fl
         the first level as reference.
     labels : array_like, optional
     level : float
+    floor_dispersion : bool
+        If True (default), a dispersion below 1 (under-dispersion, e.g. identical units, whose Pearson chi2 is 0)
+        is replaced by 1, so that the standard errors are never smaller than the binomial ones; the summary says
+        so and ``dispersion_estimate`` keeps the estimate.  ``False`` uses the estimate as it is, exactly as R.
 
     Returns
     -------
     RegressionFit
+        ``.coef``, ``.params``, ``.bse``, ``.dispersion`` (the value used), ``.dispersion_estimate``,
+        ``.dispersion_floored``.
+
+    Notes
+    -----
+    With a dispersion of at least 1, or ``floor_dispersion=False``, the results equal R's
+    ``glm(cbind(y, n - y) ~ ..., family = quasibinomial)``.
     """
     import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
     (lev,) = check_levels(level)
     y, n, X, names, n_ex = _prop_inputs(successes, trials, covariates, labels)
     # proportions with var_weights = trials: with a two-column (successes, failures) response statsmodels'
     # Pearson-based scale is not R's (it is computed on the proportion scale without the trials as weights)
-    res = sm.GLM(y / n, X, family=sm.families.Binomial(), var_weights=n).fit(scale="X2", tol=1e-12)
+    model = sm.GLM(y / n, X, family=sm.families.Binomial(), var_weights=n)
+    with warnings.catch_warnings():
+        # statsmodels warns of "perfect prediction" whenever fitted = observed (e.g. identical units); real
+        # separation is detected below from the fitted proportions
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        res = model.fit(scale="X2", tol=1e-12)
+        phi_hat = float(res.scale)
+        floored = bool(floor_dispersion and phi_hat < 1)
+        if floored:
+            res = model.fit(scale=1.0, tol=1e-12)
+    fitted = np.asarray(res.fittedvalues)
+    if np.any((fitted < 1e-10) | (fitted > 1 - 1e-10)):
+        raise SSStatsError("separation: for some covariate pattern every unit has 0 successes (or all successes), "
+                           "so its coefficient is infinite; merge levels or drop the covariate")
+    phi = float(res.scale)
     df = y.size - X.shape[1]
     coef = _coef_table(names, res.params, res.bse, lev, dist="t", df=df)
+    extra = [f"  dispersion (Pearson chi2 / df): {phi_hat:.4g} on {df} df"]
+    if floored:
+        extra.append("  the dispersion is below 1 (less variation than binomial): it is floored at 1, so the "
+                     "standard errors are the binomial ones (floor_dispersion=False to use it as is, as R)")
     return RegressionFit(
         title="Binomial GLM with quasi-binomial dispersion (logit link)", coef=coef,
         params=pd.Series(np.asarray(res.params), index=names), bse=pd.Series(np.asarray(res.bse), index=names),
-        dispersion=float(res.scale), rho=np.nan, loglik=np.nan, n_units=int(y.size), n_excluded=n_ex, level=lev,
-        extra=[f"  dispersion (Pearson chi2 / df): {float(res.scale):.4g} on {df} df"],
+        dispersion=phi, dispersion_estimate=phi_hat, dispersion_floored=floored, rho=np.nan, loglik=np.nan,
+        n_units=int(y.size), n_excluded=n_ex, level=lev, extra=extra,
     )
 
 
