@@ -313,3 +313,26 @@ def test_best_refuses_more_than_five_lists():
     hare = pd.read_csv(ROOT / "data" / "hare_capture_histories.csv", comment="#")
     with pytest.raises(SSStatsError, match="up to 5 lists; got 6"):
         fit_mse(hare, model="best")
+
+
+def test_stepwise_path_matches_r(uk):
+    ref = pd.read_csv(RES / "mse_stepwise_reference.csv")
+    res = fit_mse(uk, count="count", model="stepwise")
+    path = res.models[res.models["step"] > 0]
+    assert list(path["added"]) == list(ref["added"])
+    np.testing.assert_allclose(path["p_value"], ref["p_value"], rtol=1e-6)
+    np.testing.assert_allclose(res.estimate, ref["final_abundance"].iloc[0], rtol=1e-6)
+    assert not any("not added" in d for d in res.dropped)  # the R path needs no existence check here
+
+
+def test_best_bootstrap_restricted_to_top_models():
+    from ssstats.simulate import synthetic_linked_lists
+    from ssstats.simulate.lists import SYNTHETIC_LISTS
+
+    d = synthetic_linked_lists(seed=5)
+    res = fit_mse(d, count="count", model="best", lists=SYNTHETIC_LISTS, interval="bootstrap", n_boot=100,
+                  seed=1, n_boot_models=3, progress=False)
+    assert any("among the 3 of 8" in x for x in res.dropped)
+    assert res.lower < res.estimate < res.upper
+    with pytest.raises(SSStatsError, match="`n_boot_models` must be a positive integer"):
+        fit_mse(d, count="count", lists=SYNTHETIC_LISTS, n_boot_models=0)

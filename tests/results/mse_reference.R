@@ -101,3 +101,34 @@ rows[["Mb"]] <- data.frame(dataset = "hare", model = "Mb", abundance = unname(N)
                            se_beta0 = sqrt(V[1, 1]), deviance = deviance(fb), df = df.residual(fb), AIC = AIC(fb),
                            BIC = -2 * ll + log(nh) * 3)
 write.csv(do.call(rbind, rows), "tests/results/closed_reference.csv", row.names = FALSE)
+
+# ---- SparseMSE's stepwise selection, written out in base R (the existence check is not needed on these data:
+# no candidate is refused by it, which tests/test_mse.py checks on the Python side) ----
+stepwise <- function(y, H, pthresh = 0.02) {
+  k <- ncol(H)
+  pairs <- t(combn(k, 2))
+  nstar <- apply(pairs, 1, function(p) sum(y * H[, p[1]] * H[, p[2]]))
+  inc <- rep(FALSE, nrow(pairs))
+  path <- character(0)
+  pvals <- numeric(0)
+  repeat {
+    X <- H
+    for (j in which(inc)) X <- cbind(X, H[, pairs[j, 1]] * H[, pairs[j, 2]])
+    f <- glm(y ~ X, family = poisson, control = glm.control(epsilon = 1e-14, maxit = 200))
+    mu <- fitted(f)
+    p <- rep(1, nrow(pairs))
+    for (j in which(!inc)) {
+      ps <- sum(mu * H[, pairs[j, 1]] * H[, pairs[j, 2]])
+      p[j] <- min(ppois(nstar[j], ps), ppois(nstar[j] - 1, ps, lower.tail = FALSE))
+    }
+    j <- which.min(p)
+    if (p[j] >= pthresh) break
+    inc[j] <- TRUE
+    path <- c(path, paste(colnames(H)[pairs[j, ]], collapse = ":"))
+    pvals <- c(pvals, p[j])
+  }
+  list(path = path, pvals = pvals, N = sum(y) + exp(coef(f)[[1]]))
+}
+sw <- stepwise(y, H)
+write.csv(data.frame(step = seq_along(sw$path), added = sw$path, p_value = sw$pvals, final_abundance = sw$N),
+          "tests/results/mse_stepwise_reference.csv", row.names = FALSE)

@@ -187,11 +187,13 @@ def _choose_stepwise(table, pm, opts):
             inc[j] = True
     assert np.array_equal(inc, inc_final[0])
     inc = np.zeros(pm.npairs, bool)
-    rows.append(_models_row(0, _fit_one(table, pm, inc), names, "start: main effects"))
+    rows.append({**_models_row(0, _fit_one(table, pm, inc), names, "start: main effects"), "added": "",
+                 "p_value": np.nan})
     for s, (j, p) in enumerate(added_order, start=1):
         inc = inc.copy()
         inc[j] = True
-        rows.append(_models_row(s, _fit_one(table, pm, inc), names, f"added {names[j]} (Poisson p = {p:.3g})"))
+        rows.append({**_models_row(s, _fit_one(table, pm, inc), names, f"added {names[j]} (Poisson p = {p:.3g})"),
+                     "added": names[j], "p_value": p})
     fit = _fit_one(table, pm, inc)
     if fit.empty:
         notes.append(f"pairs with no overlap in the model ({', '.join(fit.empty)}): their cells are fixed at 0 "
