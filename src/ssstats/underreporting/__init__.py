@@ -20,6 +20,7 @@ _NAMES = {
     "chapman": "twolist",
     "multiplier_estimate": "multiplier",
     "MultiplierResult": "multiplier",
+    "reporting_from_survey": "multiplier",
     "relative_completeness": "completeness",
     "CompletenessResult": "completeness",
     "bias_analysis": "bias",

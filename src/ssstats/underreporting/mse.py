@@ -319,7 +319,11 @@ def _bootstrap(table, pm, fit, spec, opts, alpha):
     N_b = table.n + dark[ok]
     theta = fit.estimate
     # BCa: bias correction from the replicates, acceleration from the delete-one-individual jackknife
-    z0 = stats.norm.ppf((np.sum(N_b < theta) + 0.5 * np.sum(N_b == theta)) / N_b.size)
+    if N_b.size < 10:
+        raise SSStatsError(f"only {N_b.size} of {B} bootstrap replicates gave an estimate (the model's estimate did "
+                           f"not exist for the others): no bootstrap interval")
+    below = (np.sum(N_b < theta) + 0.5 * np.sum(N_b == theta)) / N_b.size
+    z0 = stats.norm.ppf(np.clip(below, 0.5 / N_b.size, 1 - 0.5 / N_b.size))  # finite even if all lie on one side
     cells = np.flatnonzero(table.y > 0)
     Yj = np.repeat(table.y[None, :], cells.size, axis=0)
     Yj[np.arange(cells.size), cells] -= 1
