@@ -14,7 +14,7 @@ __all__ = ["plot_mse", "plot_closed", "plot_multiplier", "plot_completeness", "p
 def _title(ax, title, synthetic):
     if title is None:
         return
-    ax.set_title(title + (" (synthetic data)" if synthetic and "synthetic" not in title.lower() else ""))
+    ax.set_title(title + (" (synthetic data)" if synthetic and "(synthetic data)" not in title else ""))
 
 
 def plot_mse(result, title: str | None = None, reference: tuple[float, float] | None = None,
