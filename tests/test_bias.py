@@ -108,3 +108,23 @@ def test_plot_and_priors_table():
                                                             "police": ("beta", 16, 84)}, n_draws=5000, seed=1)
     assert list(res.priors["distribution"]) == ["trapezoidal", "beta"]
     assert len(res.plot().axes) == 2
+
+
+# ---- the report section (analysis/unreported.py), with fewer draws ---------------------------------------------
+
+def test_section_runs_and_labels_synthetic(tmp_path, monkeypatch):
+    from analysis import unreported as U
+
+    monkeypatch.setattr(U, "N_DRAWS", 20_000)
+    monkeypatch.setattr(U, "N_BOOT", 60)
+    sec = U.run(fig_dir=tmp_path)
+    for name in ("bias", "synthetic", "uk"):
+        for ext in ("png", "svg"):
+            assert (tmp_path / f"unreported_{name}.{ext}").stat().st_size > 1000
+    assert "(synthetic data)" in sec.figures["synthetic"].axes[0].get_title()
+    assert sec.synthetic_histories["synthetic"].all()
+    assert "synthetic" in sec.synthetic_table.columns[0]
+    # every scenario states its priors; the UK stepwise estimate sits in the published range
+    assert set(sec.priors_table["scenario"]) == set(sec.scenario_text["scenario"])
+    assert sec.numbers["uk_within"] == "within"
+    assert sec.numbers["csew_pct"] == "16%"
