@@ -117,8 +117,10 @@ def capture_table(data, count: str | None = None, what: str = "list", min_lists:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             bad_value = col.iloc[i].item() if hasattr(col.iloc[i], "item") else col.iloc[i]
+            hint = (f"; if {c!r} holds the number of individuals with each history, pass count={c!r}"
+                    if count is None and v is not None and np.all(v[np.isfinite(v)] >= 0) else "")
             raise SSStatsError(f"{what} column {c!r} must hold only 0 and 1; got {bad_value!r} for row "
-                               f"{data.index[i]!r} (position {i})")
+                               f"{data.index[i]!r} (position {i}){hint}")
         H[:, j] = v
     empty_rows = H.sum(axis=1) == 0
     if empty_rows.any():

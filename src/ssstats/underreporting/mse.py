@@ -44,6 +44,7 @@ from .._result import Result, format_ci
 from .._validate import SSStatsError, as_seed, check_levels, check_method
 from ._loglinear import PairModels, glm_poisson, profile_interval
 from ._tables import CaptureTable, capture_table
+from .identifiability import full_rank, mle_exists
 
 __all__ = ["fit_mse", "MSEResult", "MODEL_CHOICES", "INTERVALS"]
 
@@ -115,8 +116,6 @@ def _why_not(table: CaptureTable, pm: PairModels, included: np.ndarray) -> str:
     y = table.y
     pmask, cmask, _ = pm.masks(y[None, :], included[None, :])
     X = pm.X[cmask[0] > 0][:, pmask[0] > 0]
-    from .identifiability import full_rank, mle_exists
-
     reasons = []
     if not full_rank(X):
         reasons.append("the model's parameters are not identifiable from these lists (rank-deficient design)")
