@@ -170,8 +170,12 @@ def test_censored_missing_bounds_refused():
         ss.fit_beta_binomial([1, np.nan, 3], [5, 6, 7])
     with pytest.raises(SSStatsError, match="lower bound must not exceed"):
         ss.fit_beta_binomial([1, np.nan, 3], [5, 6, 7], censored=([1, 4, 3], [1, 2, 3]))
-    with pytest.raises(SSStatsError, match="upper bound must not exceed `trials`"):
-        ss.fit_beta_binomial([1, np.nan, 3], [5, 3, 7], censored=([1, 1, 3], [1, 4, 3]))
+    with pytest.raises(SSStatsError, match=r"lower bound must not exceed `trials`; got lower=4 > trials=3"):
+        ss.fit_beta_binomial([1, np.nan, 3], [5, 3, 7], censored=([1, 4, 3], [1, 7, 3]))
+    # "*" = 1-7 in a unit with 3 trials holds 1-3: the same fit as the bounds (1, 3)
+    a = ss.fit_beta_binomial([1, np.nan, 3, 0], [5, 3, 7, 4], censored=([1, 1, 3, 0], [1, 7, 3, 0]))
+    b = ss.fit_beta_binomial([1, np.nan, 3, 0], [5, 3, 7, 4], censored=([1, 1, 3, 0], [1, 3, 3, 0]))
+    assert a.loglik == b.loglik and a.mu == b.mu
     with pytest.raises(SSStatsError, match="outside its `censored` bounds"):
         ss.fit_beta_binomial([1, np.nan, 3], [5, 6, 7], censored=([2, 1, 3], [2, 4, 3]))
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -52,7 +53,15 @@ __all__ = [
     "BetaBinomialFit",
     "NegativeBinomialFit",
     "RegressionFit",
+    "LikelihoodRatioTest",
 ]
+
+class LikelihoodRatioTest(NamedTuple):
+    """Likelihood-ratio test of rho = 0 against the binomial (boundary mixture 1/2 chi2_0 + 1/2 chi2_1)."""
+
+    statistic: float
+    p_value: float
+
 
 _EPS = 1e-12  # distance kept from mu = 0, mu = 1 and rho = 1 by the optimisers
 _RHO_MAX = 1 - 1e-9
@@ -152,8 +161,13 @@ def _lchoose(n, y):
 def _make_data(y, n, clo, chi, cn) -> _BBData:
     """Group uncensored (y, n) and censored (lower, upper, n) units."""
     if y.size:
-        uk, w = np.unique(np.stack([y.astype(np.int64), n.astype(np.int64)], axis=1), axis=0, return_counts=True)
-        gy, gn = uk[:, 0].astype(float), uk[:, 1].astype(float)
+        base = int(n.max()) + 1
+        if base <= 2**31:  # one integer key per (y, n) pair: a 1-D unique is far faster than unique(axis=0)
+            key, w = np.unique(y.astype(np.int64) * base + n.astype(np.int64), return_counts=True)
+            gy, gn = (key // base).astype(float), (key % base).astype(float)
+        else:
+            uk, w = np.unique(np.stack([y, n], axis=1), axis=0, return_counts=True)
+            gy, gn = uk[:, 0], uk[:, 1]
     else:
         gy = gn = w = np.zeros(0)
     if clo.size:
@@ -511,8 +525,8 @@ class BetaBinomialFit(Result):
         Maximised log-likelihood, including the binomial coefficients (as VGAM's ``logLik``).
     loglik_binomial : float
         Maximised binomial log-likelihood (rho = 0), with the same censored cells.
-    lrt : tuple
-        ``(statistic, p_value)`` of the likelihood-ratio test of rho = 0, p from 1/2 chi2_0 + 1/2 chi2_1.
+    lrt : LikelihoodRatioTest
+        Named tuple ``(statistic, p_value)`` of the likelihood-ratio test of rho = 0, p from 1/2 chi2_0 + 1/2 chi2_1.
     ci : pandas.DataFrame
         Profile-likelihood intervals for ``mu`` and ``rho``.
     n_units, n_excluded, n_censored : int
@@ -619,7 +633,8 @@ class BetaBinomialFit(Result):
                if self.n_censored else "")
             + (f"; {self.n_excluded} unit{'s' if self.n_excluded != 1 else ''} with no trials left out"
                if self.n_excluded else ""),
-            f"  successes / trials (uncensored units): {int(self._y[~self._cens].sum())} / {int(self._n.sum())}",
+            f"  successes / trials (uncensored units): {int(self._y[~self._cens].sum())} / "
+            f"{int(self._n[~self._cens].sum())}",
             f"  mu  (mean proportion): {format_ci(self.mu, ci.loc['mu', 'lower'], ci.loc['mu', 'upper'], 4)}"
             f"  [{int(round(100 * self.level))}% profile likelihood]",
             f"  rho (intra-unit correlation): "
@@ -644,8 +659,7 @@ def _bb_ppf(q, n, mu, rho):
     a = mu * (1 - rho) / rho
     b = (1 - mu) * (1 - rho) / rho
     nmax = int(n.max())
-    y = np.arange(nmax + 1)
-    # pmf on a (len(n) x nmax+1) grid is too big for large n; bisect on the CDF instead
+    # bisection on the count (a pmf grid over 0..n would be too big for large n)
     lo = np.full(n.size, -1.0)
     hi = n.astype(float)
     for _ in range(int(np.ceil(np.log2(nmax + 2))) + 1):  # bisection steps over the count, not over units
@@ -655,7 +669,6 @@ def _bb_ppf(q, n, mu, rho):
         lo = np.where(ok, lo, mid)
         if np.all(hi - lo <= 1):
             break
-    del y
     return hi
 
 
@@ -707,7 +720,9 @@ def fit_beta_binomial(successes, trials, censored=None, labels=None, level: floa
     censored : tuple of array_like, optional
         ``(lower, upper)``: integer bounds on the successes, used for the units whose successes are NaN (as
         ``ssstats.data.load_units`` gives them in ``c_lower``, ``c_upper``); their likelihood is
-        P(lower <= Y <= upper).  For uncensored units the bounds must contain the successes.
+        P(lower <= Y <= upper).  An upper bound above the unit's trials is read as the trials (Y cannot exceed
+        them: a "*" meaning 1-7 in a unit with 3 trials holds 1-3); a lower bound above them is refused.  For
+        uncensored units the bounds must contain the successes.
     labels : array_like, optional
         Unit labels (default: the index of ``successes`` if it is a Series).
     level : float
@@ -779,11 +794,13 @@ def fit_beta_binomial(successes, trials, censored=None, labels=None, level: floa
             i = int(np.flatnonzero(bad)[0])
             raise SSStatsError(f"`censored` lower bound must not exceed the upper bound; got lower={lo[i]:g} > "
                                f"upper={hi[i]:g}{_where(i, labels)}")
-        bad = cens & (hi > n)
+        bad = cens & (lo > n)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise SSStatsError(f"`censored` upper bound must not exceed `trials`; got upper={hi[i]:g} > "
+            raise SSStatsError(f"`censored` lower bound must not exceed `trials`; got lower={lo[i]:g} > "
                                f"trials={n[i]:g}{_where(i, labels)}")
+        # a suppressed cell "*" = 1-7 in a unit with 3 trials holds 1-3: P(l <= Y <= u) = P(l <= Y <= min(u, n))
+        hi = np.where(cens, np.minimum(hi, n), hi)
         unc = ~cens
         bad = unc & ((y < lo) | (y > hi))
         if bad.any():
@@ -831,7 +848,8 @@ def fit_beta_binomial(successes, trials, censored=None, labels=None, level: floa
     alpha = mu * (1 - rho) / rho if rho > 0 else np.inf
     beta = (1 - mu) * (1 - rho) / rho if rho > 0 else np.inf
     return BetaBinomialFit(
-        mu=mu, rho=rho, alpha=alpha, beta=beta, se=se, loglik=ll, loglik_binomial=ll_b, lrt=(stat, pval), ci=ci,
+        mu=mu, rho=rho, alpha=alpha, beta=beta, se=se, loglik=ll, loglik_binomial=ll_b,
+        lrt=LikelihoodRatioTest(stat, pval), ci=ci,
         level=lev, n_units=int(n.size), n_excluded=n_excluded, n_censored=int(cens.sum()),
         _y=np.where(cens, np.nan, y), _n=n, _cens=cens, _lo=lo, _hi=hi, _labels=labels,
     )
@@ -1372,9 +1390,7 @@ def fit_beta_binomial_regression(successes, trials, covariates=None, labels=None
     (lev,) = check_levels(level)
     y, n, X, names, n_ex = _prop_inputs(successes, trials, covariates, labels)
     glm = sm.GLM(np.column_stack([y, n - y]), X, family=sm.families.Binomial()).fit(tol=1e-10)
-    mu_hat = np.clip(glm.fittedvalues, 1e-4, 1 - 1e-4)
-    rho0 = _moments(y, n)[1] if np.all(n > 0) else 0.05
-    _ = mu_hat
+    rho0 = _moments(y, n)[1]
     lch = _lchoose(n, y)
     x0 = np.append(np.asarray(glm.params, float), special.logit(rho0))
     res = optimize.minimize(_bbreg_negll, x0, args=(X, y, n, lch, 1), jac=True, method="BFGS",
