@@ -54,11 +54,21 @@ def test_beta_fast_quantile_accuracy():
         assert np.abs(_beta_ppf(u, a, b) - special.betaincinv(a, b, u)).max() < 1e-6
 
 
-def test_random_error_is_poisson_around_corrected():
+def test_random_error_is_binomial_thinning():
     res = bias_analysis(1000, 0.5, n_draws=200_000, seed=1)  # constant p: corrected = 2000 exactly
     s, r = res.table.iloc[0], res.table.iloc[1]
     assert s["median"] == s["lower"] == s["upper"] == 2000
-    np.testing.assert_allclose([r["lower"], r["upper"]], stats.poisson.ppf([0.025, 0.975], 2000), atol=2)
+    # N = 1000 + NegBin(1000.5, 0.5): exact quantiles from SciPy's negative binomial
+    np.testing.assert_allclose([r["lower"], r["upper"]], 1000 + stats.nbinom.ppf([0.025, 0.975], 1000.5, 0.5),
+                               atol=2)
+
+
+def test_random_error_with_misclassification_and_nothing_observed():
+    res = bias_analysis(400, 1.0, misclassification=0.75, n_draws=200_000, seed=2)
+    r = res.table.iloc[1]  # p = 1: N = T ~ Binomial(400, 0.75)
+    np.testing.assert_allclose([r["lower"], r["upper"]], stats.binom.ppf([0.025, 0.975], 400, 0.75), atol=1)
+    z = bias_analysis(0, 0.2, n_draws=200_000, seed=3).table.iloc[1]
+    assert z["upper"] == stats.nbinom.ppf(0.975, 0.5, 0.2)
 
 
 def test_impossible_draws_counted_and_discarded():

@@ -12,8 +12,12 @@ correlated through a Gaussian copula with a given correlation matrix.  Each Mont
 corrected counts.  Draws that are impossible are counted and discarded: a reporting probability of 0 or a
 parameter outside [0, 1], or (``nested=True``) a later stage of the cascade exceeding an earlier one.  Results are
 the median and the 2.5 and 97.5 percentiles (for ``level=0.95``) of the corrected counts for systematic error alone
-and for systematic plus random error, where the random error is a Poisson draw around each corrected count (as
-episensr adds conventional random error to each bias-corrected estimate).  Vectorised: a million draws take well
+and for systematic plus random error.  Random error is added to each draw as episensr adds conventional random error
+to each bias-corrected estimate, here by the sampling model of the correction itself: the recorded events truly of
+the type are a binomial draw ``T ~ Binomial(O, v)``, and the events never recorded a negative-binomial draw
+``N - T ~ NegBin(T + 1/2, p)`` (the number of misses before ``T + 1/2`` hits; the 1/2 is Jeffreys' prior), so that
+``N`` has mean ``(T + (1 - p)/2) / p`` and variance about ``N (1 - p) / p`` -- the binomial thinning of ``N`` true
+events -- and stays uncertain even when nothing was recorded (``O = 0``).  Vectorised: a million draws take well
 under a second (``benchmarks/bench_underreporting.py``).
 
 References
@@ -151,7 +155,7 @@ class BiasAnalysisResult(Result):
     ----------
     table : pandas.DataFrame
         ``quantity, observed, analysis, median, lower, upper, level``: one row per stage and analysis
-        (``"systematic"``, ``"systematic + random"``).
+        (``"systematic"``, ``"systematic + random"``; see the module docstring for the random error).
     priors : pandas.DataFrame
         The bias parameters: ``parameter, distribution, parameters, median, lower, upper`` of the draws.
     n_draws, n_kept : int
@@ -311,7 +315,7 @@ def bias_analysis(observed, reporting, misclassification=None, correlation=None,
         raise SSStatsError("every draw was impossible (see the priors): nothing to summarise; "
                            + "; ".join(f"{k}: {v}" for k, v in discarded.items()))
     sys_draws = corrected[:, keep] if n_kept < n_draws else corrected
-    rand_draws = rng.poisson(sys_draws).astype(float)
+    rand_draws = _random_error(rng, obs, corrected, draws, params, stages, keep, n_kept < n_draws)
 
     a = (1 - level) / 2
     q = [0.5, a, 1 - a]
@@ -338,6 +342,24 @@ def bias_analysis(observed, reporting, misclassification=None, correlation=None,
         draws={s: sys_draws[j, sub].copy() for j, s in enumerate(stages)},
         draws_random={s: rand_draws[j, sub].copy() for j, s in enumerate(stages)},
     )
+
+
+def _random_error(rng, obs, corrected, draws, params, stages, keep, subset):
+    """Systematic plus random error: T ~ Binomial(O, v), N = T + NegBin(T + 1/2, p), per kept draw and stage."""
+    out = np.empty((len(stages), int(keep.sum())))
+    for j, s in enumerate(stages):
+        p = np.ones(out.shape[1])
+        v = np.ones(out.shape[1])
+        for i, (_, kind, st, _, _) in enumerate(params):
+            if st == s:
+                d = draws[i, keep] if subset else draws[i]
+                if kind == "ppv":
+                    v = v * d
+                else:
+                    p = p * d
+        t = rng.binomial(int(obs[j]), np.clip(v, 0.0, 1.0)).astype(float)
+        out[j] = t + rng.negative_binomial(t + 0.5, np.clip(p, 1e-300, 1.0))
+    return out
 
 
 def _correlation(correlation, names):
