@@ -444,3 +444,50 @@ def test_huge_trials_loglik_matches_scipy():
         m, r = fit.mu * (1 + dm), fit.rho * (1 + dr)
         s = (1 - r) / r
         assert stats.betabinom.logpmf(y, n, m * s, (1 - m) * s).sum() < fit.loglik
+
+
+def test_censored_cells_from_load_units():
+    """The representation of ``ssstats.data.load_units``: c (NaN where censored), c_lower, c_upper."""
+    frame = pd.DataFrame({  # synthetic return with two suppressed charge cells ("*" = 1-7)
+        "unit_id": list("ABCDEFG"), "provider": ["P1"] * 7, "period": [2023] * 7,
+        "incidents": [50, 40, 30, 70, 20, 10, 60], "referred_to_police": [20, 10, 5, 25, 5, 0, 30],
+        "police_reports": [12, 8, 3, 20, 5, 0, 25], "charges": ["1", "*", "*", "6", "0", "0", "9"],
+    })
+    d = ss.load_units(frame)
+    fit = ss.fit_beta_binomial(d.charges, d.police_reports, censored=(d.charges_lower, d.charges_upper),
+                               labels=d.unit_id)
+    assert fit.n_censored == 2 and fit.n_excluded == 1 and fit.n_units == 6
+    # C has 3 reports, so its "*" (1-7) holds 1-3
+    same = ss.fit_beta_binomial([1, np.nan, np.nan, 6, 0, 9], [12, 8, 3, 20, 5, 25],
+                                censored=([1, 1, 1, 6, 0, 9], [1, 7, 3, 6, 0, 9]))
+    assert fit.loglik == pytest.approx(same.loglik, rel=1e-12)
+    # direct likelihood at the fitted values with scipy's beta-binomial
+    y = np.array([1, 6, 0, 9])
+    n = np.array([12, 20, 5, 25])
+    a, b = fit.alpha, fit.beta
+    if np.isfinite(a):
+        direct = (stats.betabinom.logpmf(y, n, a, b).sum()
+                  + np.log(stats.betabinom.cdf(7, 8, a, b) - stats.betabinom.cdf(0, 8, a, b))
+                  + np.log(stats.betabinom.cdf(3, 3, a, b) - stats.betabinom.cdf(0, 3, a, b)))
+    else:
+        p = fit.mu
+        direct = (stats.binom.logpmf(y, n, p).sum() + np.log(stats.binom.cdf(7, 8, p) - stats.binom.cdf(0, 8, p))
+                  + np.log(stats.binom.cdf(3, 3, p) - stats.binom.cdf(0, 3, p)))
+    assert fit.loglik == pytest.approx(direct, rel=1e-10)
+    est = fit.unit_estimates()
+    assert list(est.unit) == ["A", "B", "C", "D", "E", "G"]
+    assert est.censored.tolist() == [False, True, True, False, False, False]
+
+
+def test_rho_at_upper_boundary_all_or_none_units():
+    # synthetic: every unit has all its trials successes or none
+    y = [0, 3, 0, 4, 2, 0, 0, 1]
+    n = [2, 3, 4, 4, 2, 3, 1, 1]
+    fit = ss.fit_beta_binomial(y, n)
+    assert fit.rho > 0.999999
+    assert fit.mu == pytest.approx(4 / 8, rel=1e-6)  # the share of "all" units
+    # limit of the likelihood as rho -> 1: each unit is all-or-none with probability mu or 1 - mu
+    assert fit.loglik == pytest.approx(4 * np.log(0.5) + 4 * np.log(0.5), abs=1e-6)
+    assert np.isnan(fit.se["rho"])
+    assert "upper boundary 1" in fit.summary()
+    assert fit.ci.set_index("parameter").loc["rho", "upper"] == 1.0

@@ -643,6 +643,10 @@ class BetaBinomialFit(Result):
         if self.rho == 0:
             lines.append("  rho is at its boundary 0: no evidence of variation between units beyond chance; the fit "
                          "is the plain binomial and the rho interval is one-sided.")
+        elif self.rho >= _RHO_MAX:
+            lines.append("  rho is at its upper boundary 1: within every unit all trials had the same outcome (all "
+                         "successes or none), so the units differ completely; alpha and beta tend to 0 and standard "
+                         "errors are not available.")
         else:
             lines.append(f"  alpha = {self.alpha:.4g}, beta = {self.beta:.4g}")
         lines += [
@@ -842,7 +846,7 @@ def fit_beta_binomial(successes, trials, censored=None, labels=None, level: floa
 
     _, _, h = prof.ll(mu, rho, 2)
     se = _bb_se(mu, rho, h)
-    stat = max(0.0, 2 * (ll - ll_b))
+    stat = max(0.0, 2 * (ll - ll_b)) if rho > 0 else 0.0
     pval = 1.0 if stat <= 0 else 0.5 * stats.chi2.sf(stat, 1)
     ci = _bb_profile_ci(prof, mu, rho, ll, lev, se)
     alpha = mu * (1 - rho) / rho if rho > 0 else np.inf
@@ -870,9 +874,10 @@ def _moments(y, n):
 
 
 def _bb_se(mu, rho, h):
-    if rho == 0:
-        v_mu = -1 / h[0, 0]
-        nan = np.nan
+    nan = np.nan
+    if rho == 0 or rho >= _RHO_MAX or not np.all(np.isfinite(h)) or np.linalg.eigvalsh(h).max() >= 0:
+        # a boundary (rho = 0: binomial; rho = 1: all-or-none units) or a flat likelihood: only mu's SE, if any
+        v_mu = -1 / h[0, 0] if rho == 0 and h[0, 0] < 0 else nan
         return dict(mu=float(np.sqrt(v_mu)), rho=nan, alpha=nan, beta=nan,
                     logit_mu=float(np.sqrt(v_mu) / (mu * (1 - mu))), logit_rho=nan)
     cov = np.linalg.inv(-h)
