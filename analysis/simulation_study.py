@@ -76,7 +76,7 @@ def proportion_table(results: pd.DataFrame) -> pd.DataFrame:
     })
     out = out.reindex([m for m in _PROPORTION_ORDER if m in out.index])
     out.index = [label(m) for m in out.index]
-    return out.rename_axis("method").reset_index()
+    return _as_percent(out.rename_axis("method").reset_index())
 
 
 def rate_table(results: pd.DataFrame) -> pd.DataFrame:
@@ -92,7 +92,15 @@ def rate_table(results: pd.DataFrame) -> pd.DataFrame:
     })
     out = out.reindex([m for m in _RATE_ORDER if m in out.index])
     out.index = [label(m) for m in out.index]
-    return out.rename_axis("method").reset_index()
+    return _as_percent(out.rename_axis("method").reset_index())
+
+
+def _as_percent(table: pd.DataFrame) -> pd.DataFrame:
+    """Coverage columns as percentages with one decimal, as in the Monte Carlo tables."""
+    for c in table.columns:
+        if "coverage" in c:
+            table[c] = [f"{100 * v:.1f}%" for v in table[c]]
+    return table
 
 
 def _mc(c: pd.Series, se: pd.Series) -> pd.Series:

@@ -177,6 +177,9 @@ def test_beta_binomial_fit_does_not_depend_on_unit_order(d):
     assert b.mu == pytest.approx(a.mu, rel=1e-6, abs=1e-9)
     assert b.rho == pytest.approx(a.rho, rel=1e-5, abs=1e-7)
     assert b.loglik == pytest.approx(a.loglik, rel=1e-9)
+    ci = a.ci.set_index("parameter")  # and each interval holds its estimate
+    assert ci.loc["mu", "lower"] <= a.mu <= ci.loc["mu", "upper"]
+    assert ci.loc["rho", "lower"] <= a.rho <= ci.loc["rho", "upper"]
     ua, ub = a.unit_estimates(), b.unit_estimates()
     np.testing.assert_allclose(ub["estimate"], ua["estimate"].to_numpy()[perm], rtol=1e-5, atol=1e-7)
 

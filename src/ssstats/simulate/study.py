@@ -57,6 +57,7 @@ from .._validate import (
     as_counts,
     as_positive,
     as_probability,
+    as_seed,
     check_levels,
     check_method,
 )
@@ -313,19 +314,18 @@ UNIT_METHODS: dict[str, Callable] = {
 }
 
 
-def _fit_all(fitter, datasets, failures: list):
+def _fit_all(fitter, datasets):
     """Fit every synthetic data set; a fit that raises SSStatsError becomes None (counted as failed)."""
     fits = []
     with warnings.catch_warnings():
         # statsmodels' convergence and separation warnings on sparse synthetic tables would flood the log;
-        # failures are counted, and the coverage shows what the fits are worth
+        # failed fits are counted, and the coverage shows what the fits are worth
         warnings.simplefilter("ignore")
         for args in datasets:
             try:
                 fits.append(fitter(*args))
-            except SSStatsError as e:
+            except SSStatsError:
                 fits.append(None)
-                failures.append(str(e))
     return fits
 
 
@@ -369,7 +369,6 @@ def overdispersion_coverage(trials, mu: float, rho: float, reps: int, seed, leve
         Bad trials, ``mu`` outside (0, 1), ``rho`` outside [0, 1), a bad number of replicates, seed, level or
         method name.
     """
-    from .._validate import as_seed
     from ..units import fit_beta_binomial
 
     n = as_counts(trials, "trials")
@@ -384,9 +383,8 @@ def overdispersion_coverage(trials, mu: float, rho: float, reps: int, seed, leve
     names = _method_list(methods, {**OVERALL_METHODS, **UNIT_METHODS}, "methods")
     rng = as_seed(seed)
     p, x = _beta_binomial_draws(n, mu_v, rho_v, int(r), rng)
-    failures: list[str] = []
     if {"beta_binomial", "empirical_bayes"} & set(names):
-        fits = _fit_all(lambda xi: fit_beta_binomial(xi, n), ((xi,) for xi in x), failures)
+        fits = _fit_all(lambda xi: fit_beta_binomial(xi, n), ((xi,) for xi in x))
     else:
         fits = [None] * int(r)
     ok = np.array([f is not None for f in fits])
@@ -482,8 +480,6 @@ def mse_coverage(population: int, p, log_odds_ratio: float, models: Sequence[str
     pandas.DataFrame
         Summary rows with ``study = 'mse'``, ``model``, ``true_value`` = N, ``lists``, ``log_odds_ratio``.
     """
-    from .._validate import as_seed
-
     (npop,) = as_counts(population, "population")
     as_positive(npop, "population")
     (r,) = as_counts(reps, "reps")
@@ -496,9 +492,7 @@ def mse_coverage(population: int, p, log_odds_ratio: float, models: Sequence[str
     base = pd.DataFrame(h[1:], columns=cols)
     parts = []
     for model in models:
-        fitter = _mse_fit(model, lev)
-        failures: list[str] = []
-        fits = _fit_all(fitter, ((base.assign(count=c),) for c in counts), failures)
+        fits = _fit_all(_mse_fit(model, lev), ((base.assign(count=c),) for c in counts))
         est = np.array([np.nan if f is None else f.estimate for f in fits], dtype=float)
         lo = np.array([np.nan if f is None else f.lower for f in fits], dtype=float)
         hi = np.array([np.nan if f is None else f.upper for f in fits], dtype=float)
@@ -522,7 +516,7 @@ def summarise_replicates(rows: pd.DataFrame) -> pd.DataFrame:
     rows = rows.reindex(columns=[*_GROUP_KEYS, "covered", "width", "estimate", "ok"])
     rows["covered"] = rows["covered"].astype(float)
     good = rows[rows["ok"].astype(bool)]
-    keys = [k for k in _GROUP_KEYS]
+    keys = list(_GROUP_KEYS)
     g = good.groupby(keys, dropna=False, sort=False)
     out = g.agg(coverage=("covered", "mean"), var=("covered", lambda s: s.var(ddof=0)),
                 mean_width=("width", "mean"), mean_estimate=("estimate", "mean"),
@@ -585,9 +579,9 @@ STUDY_DESIGNS: dict[str, dict] = {
         rate_mu=list(np.round(np.arange(0.5, 30.001, 0.25), 2)),
         od_designs={"police_reports": (340, 1374 / 340, 26 / 1374),
                     "incidents": (340, 19899 / 340, 982 / 19899)},
-        od_rho=[0.0, 0.01, 0.05, 0.1], od_reps=300, od_chunk=50,
+        od_rho=[0.0, 0.01, 0.05, 0.1], od_reps=500, od_chunk=50,
         mse_population=2000, mse_lists=[2, 3, 4, 5], mse_dependent_lists=[3, 4, 5], mse_log_or=float(np.log(4)),
-        mse_reps=400, mse_chunk=50,
+        mse_reps=500, mse_chunk=50,
     ),
 }
 
