@@ -602,10 +602,11 @@ class BetaBinomialFit(Result):
         levels = check_levels(level)
         n = as_counts(trials, "trials")
         as_positive(n, "trials")
+        qs = [(1 - lev) / 2 for lev in levels] + [(1 + lev) / 2 for lev in levels]
+        quant = _bb_ppf(qs, n, self.mu, self.rho)
         blocks = []
-        for lev in levels:
-            lo = _bb_ppf((1 - lev) / 2, n, self.mu, self.rho)
-            hi = _bb_ppf((1 + lev) / 2, n, self.mu, self.rho)
+        for i, lev in enumerate(levels):
+            lo, hi = quant[i], quant[len(levels) + i]
             blocks.append(pd.DataFrame(dict(trials=n.astype(np.int64), level=lev, expected=n * self.mu,
                                             lower=lo, upper=hi, lower_proportion=lo / n, upper_proportion=hi / n)))
         return pd.concat(blocks, ignore_index=True)
@@ -656,24 +657,39 @@ class BetaBinomialFit(Result):
         return "\n".join(lines)
 
 
-def _bb_ppf(q, n, mu, rho):
-    """Vectorised beta-binomial quantile: smallest y with CDF(y) >= q (binomial at rho = 0)."""
+def _bb_ppf(q, n, mu, rho, block=4_000_000):
+    """Vectorised beta-binomial quantiles: for each q, the smallest y with CDF(y) >= q (binomial at rho = 0).
+
+    Returns an array of shape (len(q), len(n)).
+
+    The CDFs of the distinct trial numbers are tabulated in blocks of similar n (rows padded to the block's largest
+    n, at most ``block`` cells at a time) and searched, so a funnel grid of thousands of n values is quick.
+    """
+    q = np.atleast_1d(np.asarray(q, dtype=float))
     if rho == 0:
-        return stats.binom.ppf(q, n, mu)
+        return stats.binom.ppf(q[:, None], n[None, :], mu)
     a = mu * (1 - rho) / rho
     b = (1 - mu) * (1 - rho) / rho
-    nmax = int(n.max())
-    # bisection on the count (a pmf grid over 0..n would be too big for large n)
-    lo = np.full(n.size, -1.0)
-    hi = n.astype(float)
-    for _ in range(int(np.ceil(np.log2(nmax + 2))) + 1):  # bisection steps over the count, not over units
-        mid = np.floor((lo + hi) / 2)
-        ok = stats.betabinom.cdf(mid, n, a, b) >= q * (1 - 1e-12)
-        hi = np.where(ok, mid, hi)
-        lo = np.where(ok, lo, mid)
-        if np.all(hi - lo <= 1):
-            break
-    return hi
+    target = q[:, None, None] * (1 - 1e-12)  # CDF sums carry rounding: do not step past a quantile hit exactly
+    un, inv = np.unique(n.astype(np.int64), return_inverse=True)
+    out = np.empty((q.size, un.size))
+    lbab = special.betaln(a, b)
+    start = 0
+    while start < un.size:
+        width = int(un[start]) + 1
+        stop = start + 1
+        while stop < un.size and (stop + 1 - start) * (int(un[stop]) + 1) <= block:
+            stop += 1
+        nn = un[start:stop].astype(float)[:, None]
+        width = int(un[stop - 1]) + 1
+        k = np.arange(width, dtype=float)[None, :]
+        with np.errstate(invalid="ignore"):
+            lp = _lchoose(nn, k) + special.betaln(k + a, nn - k + b) - lbab
+        pmf = np.where(k <= nn, np.exp(lp), 0.0)
+        cdf = np.cumsum(pmf, axis=1)
+        out[:, start:stop] = np.minimum((cdf[None] < target).sum(axis=2), nn[None, :, 0])
+        start = stop
+    return out[:, inv]
 
 
 def _mixture_posterior(a, b, lo, hi, n, q):
