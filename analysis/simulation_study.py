@@ -244,6 +244,7 @@ def _numbers(res: pd.DataFrame) -> dict[str, str]:
     rate = res[(res["study"] == "rate") & (res["true_value"] <= 5)]
     for m in ("wald", "exact", "byar", "score", "jeffreys", "mid_p"):
         n[f"rate_{m}_min_small"] = _pct(rate.loc[rate["method"] == m, "coverage"].min())
+    n["rate_exact_byar_min_small"] = _pct(rate.loc[rate["method"].isin(["exact", "byar"]), "coverage"].min())
     od = res[res["study"].isin(["overall_proportion", "unit_proportions"])]
     if len(od):
         n["od_reps"] = f"{int(od['replicates'].max()):,}"

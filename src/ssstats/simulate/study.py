@@ -576,7 +576,7 @@ STUDY_DESIGNS: dict[str, dict] = {
     "full": dict(
         proportion_n=[20, 50, 100, 200, 500, 1000, 1374, 2000],
         proportion_p=list(np.round(np.arange(0.01, 0.05001, 0.001), 3)),
-        rate_mu=list(np.round(np.arange(0.5, 30.001, 0.25), 2)),
+        rate_mu=list(np.round(np.arange(0.5, 30.001, 0.1), 2)),
         od_designs={"police_reports": (340, 1374 / 340, 26 / 1374),
                     "incidents": (340, 19899 / 340, 982 / 19899)},
         od_rho=[0.0, 0.01, 0.05, 0.1], od_reps=500, od_chunk=50,
