@@ -414,8 +414,13 @@ def test_caterpillar_plot(bb):
     assert fig.axes[0].get_title() == "Charges per report across units (synthetic data)"
     plt.close(fig)
     fig = bb.plot(max_units=20)
-    assert "20 of 60 units drawn" in fig.axes[0].get_ylabel() + fig.axes[0].get_xlabel() or len(
-        fig.axes[0].get_yticks()) == 20
+    ax = fig.axes[0]
+    assert "20 of 60 drawn" in ax.get_ylabel()
+    assert len(ax.get_yticks()) == 20 and {t.get_text() for t in ax.get_yticklabels()} <= set(bb._labels)
+    plt.close(fig)
+    fig = bb.plot(max_units=None)  # 60 units: vertical layout, the raw proportions drawn for every unit
+    raw = fig.axes[0].lines[1].get_ydata()
+    np.testing.assert_allclose(np.sort(raw), np.sort(bb.unit_estimates().raw))
     plt.close(fig)
 
 

@@ -14,7 +14,8 @@ def plot_beta_binomial(fit, title: str | None = None, level: float = 0.95, max_u
     """Caterpillar plot of a :class:`ssstats.units.BetaBinomialFit`.
 
     Each unit's empirical-Bayes (shrunken) proportion with its equal-tailed posterior interval, sorted, with the
-    unit's raw proportion y/n as an open circle (none for censored units) and the estimated mean mu as a line.
+    unit's raw proportion y/n as an open circle (for a censored unit, the range its raw proportion lies in, in
+    orange) and the estimated mean mu as a line.
 
     Parameters
     ----------
@@ -53,9 +54,13 @@ def plot_beta_binomial(fit, title: str | None = None, level: float = 0.95, max_u
         ax.errorbar(est.estimate, pos, xerr=[est.estimate - est.lower, est.upper - est.estimate], fmt="o",
                     color=PALETTE["blue"], ms=4, lw=1, label=f"shrunken estimate, {int(round(100 * level))}% interval")
         ax.plot(est.raw, pos, "o", mfc="none", color=PALETTE["grey"], ms=4, label="raw proportion")
+        c = est.censored.to_numpy()
+        if c.any():  # a censored unit's raw proportion is only known to lie in a range
+            ax.hlines(pos[c] + 0.3, est.lower_successes[c] / est.trials[c], est.upper_successes[c] / est.trials[c],
+                      color=PALETTE["orange"], lw=2, label="censored: range of raw proportion")
         ax.axvline(fit.mu, color=PALETTE["red"], lw=1, ls="--", label=f"mean μ = {fit.mu:.3g}")
         ax.set_xlabel("proportion")
-        ax.set_ylabel("unit (sorted by shrunken estimate)")
+        ax.set_ylabel("unit (sorted by shrunken estimate)" + (f"; {k} of {total} drawn" if k < total else ""))
         if label_units is None or label_units:
             ax.set_yticks(pos, [str(u) for u in est.unit])
     else:
@@ -63,6 +68,10 @@ def plot_beta_binomial(fit, title: str | None = None, level: float = 0.95, max_u
         ax.plot(pos, est.estimate, "o", color=PALETTE["blue"], ms=2.5,
                 label=f"shrunken estimate, {int(round(100 * level))}% interval")
         ax.plot(pos, est.raw, "o", mfc="none", color=PALETTE["grey"], ms=2.5, alpha=0.6, label="raw proportion")
+        c = est.censored.to_numpy()
+        if c.any():
+            ax.vlines(pos[c] + 0.35, est.lower_successes[c] / est.trials[c], est.upper_successes[c] / est.trials[c],
+                      color=PALETTE["orange"], lw=1.5, label="censored: range of raw proportion")
         ax.axhline(fit.mu, color=PALETTE["red"], lw=1, ls="--", label=f"mean μ = {fit.mu:.3g}")
         ax.set_ylabel("proportion")
         ax.set_xlabel("unit (sorted by shrunken estimate)" + (f"; {k} of {total} units drawn" if k < total else ""))
