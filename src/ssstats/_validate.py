@@ -163,7 +163,19 @@ def as_counts(value: Any, name: str, labels: Sequence | None = None) -> np.ndarr
     SSStatsError
         If any value is missing, infinite, negative or not a whole number.
     """
+    raw = value.to_numpy() if isinstance(value, pd.Series) else value
+    if isinstance(raw, np.ndarray) and raw.ndim == 1 and raw.dtype.kind in "iu":
+        # fast path for integer arrays: whole and finite by type, only the sign to check
+        if raw.size and raw.min() < 0:
+            labels = labels if labels is not None else labels_of(value)
+            i = _first_bad(raw < 0)
+            raise SSStatsError(
+                f"`{name}` must be a non-negative integer count; got {int(raw[i])}{_where(i, labels, False)}")
+        return raw.astype(np.float64)
     arr, scalar = _to_array(value, name)
+    # one fused pass; diagnose only when something is wrong
+    if bool(((arr >= 0) & (arr == np.rint(arr)) & (arr < np.inf)).all()):
+        return arr
     labels = labels if labels is not None else labels_of(value)
     _check_finite(arr, name, labels, scalar)
     neg = arr < 0
@@ -196,6 +208,8 @@ def as_nonnegative(value: Any, name: str, labels: Sequence | None = None) -> np.
 def as_positive(value: Any, name: str, labels: Sequence | None = None) -> np.ndarray:
     """Validate finite values > 0 (exposures, denominators, bed days)."""
     arr, scalar = _to_array(value, name)
+    if bool(((arr > 0) & (arr < np.inf)).all()):  # one fused pass; diagnose only when something is wrong
+        return arr
     labels = labels if labels is not None else labels_of(value)
     _check_finite(arr, name, labels, scalar)
     bad = arr <= 0

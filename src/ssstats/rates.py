@@ -118,14 +118,24 @@ PROPORTION_METHODS: dict[str, Callable] = {
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# rate interval methods for the Poisson mean of a count: (x, alpha) -> (lower, upper) on the count scale
+# rate interval methods: (count, exposure, alpha) -> (lower, upper) of the rate per unit of exposure
 
 def _sm_poisson(method: str) -> Callable:
-    def f(x, alpha):
-        lo, hi = sm_rates.confint_poisson(x, np.ones_like(x), method=method, alpha=alpha)
-        return np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    def f(x, e, alpha):
+        lo, hi = sm_rates.confint_poisson(x, e, method=method, alpha=alpha)
+        return np.atleast_1d(np.asarray(lo, dtype=float)), np.atleast_1d(np.asarray(hi, dtype=float))
 
     f.__doc__ = f"statsmodels ``confint_poisson(method={method!r})``"
+    return f
+
+
+def _per_exposure(count_limits: Callable) -> Callable:
+    """Turn limits for a Poisson mean, ``(x, alpha) -> (lo, hi)``, into limits for a rate."""
+    def f(x, e, alpha):
+        lo, hi = count_limits(x, alpha)
+        return lo / e, hi / e
+
+    f.__doc__ = count_limits.__doc__
     return f
 
 
@@ -166,22 +176,51 @@ def _midp_poisson(x, alpha):
 
 RATE_METHODS: dict[str, Callable] = {
     "exact": _sm_poisson("exact-c"),  # Garwood; gamma quantiles
-    "byar": _byar,
+    "byar": _per_exposure(_byar),
     "score": _sm_poisson("score"),
-    "jeffreys": _jeffreys_poisson,
+    "jeffreys": _per_exposure(_jeffreys_poisson),
     "wald": _sm_poisson("wald"),
-    "mid_p": _midp_poisson,
+    "mid_p": _per_exposure(_midp_poisson),
 }
 """Poisson-rate interval methods by name.  ``wald`` is truncated at 0 (statsmodels)."""
 
 
 # ---------------------------------------------------------------------------------------------------------------
 
-def _long(frame: pd.DataFrame, blocks: list[dict]) -> pd.DataFrame:
-    """Stack one block of columns per level below a repeated frame of inputs."""
-    parts = [frame.assign(**b) for b in blocks]
-    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    return out
+def _tidy(labels, inputs: dict, blocks: list[dict]) -> pd.DataFrame:
+    """One tidy frame: the inputs repeated once per level, then the blocks' columns stacked.
+
+    Built column by column from NumPy arrays (``method`` as a categorical), so that a million units cost little
+    more than the interval computation itself.
+    """
+    k = len(blocks)
+    n = len(next(iter(inputs.values())))
+    cols: dict = {}
+    if labels is not None:
+        cols["unit"] = np.tile(np.asarray(labels), k) if k > 1 else labels
+    for name, arr in inputs.items():
+        arr = np.broadcast_to(arr, (n,)) if np.ndim(arr) == 0 else arr
+        cols[name] = np.tile(arr, k) if k > 1 else arr
+    for name in blocks[0]:
+        vals = [b[name] for b in blocks]
+        if np.ndim(vals[0]) == 0:  # scalars per level: method, level
+            if isinstance(vals[0], str):
+                cats = list(dict.fromkeys(vals))
+                codes = np.repeat(np.array([cats.index(v) for v in vals], dtype=np.int8), n)
+                cols[name] = pd.Categorical.from_codes(codes, categories=cats)
+            else:
+                cols[name] = np.repeat(np.asarray(vals, dtype=float), n)
+        else:
+            cols[name] = np.concatenate(vals) if k > 1 else vals[0]
+    return pd.DataFrame(cols, copy=False)
+
+
+def _as_int(original, validated: np.ndarray) -> np.ndarray:
+    """Counts for the output frame: the caller's own integer array when it is one (no copy), else int64."""
+    raw = original.to_numpy() if isinstance(original, pd.Series) else original
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu" and raw.shape == validated.shape:
+        return raw
+    return validated.astype(np.int64)
 
 
 def _inputs(labels, **cols) -> pd.DataFrame:
@@ -240,20 +279,24 @@ def proportion_ci(x, n, method: str = "wilson", level=0.95) -> pd.DataFrame:
     xa, na = broadcast({"x": xa, "n": na})
     if labels is not None and len(labels) != xa.size:
         labels = None
-    zero = na == 0
-    if zero.any():
-        i = int(np.flatnonzero(zero)[0])
-        where = f" for unit {labels[i]!r} (position {i})" if labels is not None else f" at position {i}"
-        raise SSStatsError(f"`n` must be greater than zero (a proportion needs trials); got 0{where}")
-    check_le(xa, na, "x", "n", labels)
+    if not bool(((na > 0) & (xa <= na)).all()):  # diagnose only when something is wrong
+        zero = na == 0
+        if zero.any():
+            i = int(np.flatnonzero(zero)[0])
+            where = f" for unit {labels[i]!r} (position {i})" if labels is not None else f" at position {i}"
+            raise SSStatsError(f"`n` must be greater than zero (a proportion needs trials); got 0{where}")
+        check_le(xa, na, "x", "n", labels)
     est = xa / na
+    at_zero, at_n = xa == 0, xa == na
     blocks = []
     for lev in levels:
         lo, hi = fn(xa, na, 1 - lev)
-        lo = np.where(xa == 0, 0.0, lo)
-        hi = np.where(xa == na, 1.0, hi)
+        lo = np.array(lo, dtype=float)  # own copy: the one-sided limits are set in place
+        hi = np.array(hi, dtype=float)
+        lo[at_zero] = 0.0
+        hi[at_n] = 1.0
         blocks.append(dict(estimate=est, lower=lo, upper=hi, method=method, level=lev))
-    return _long(_inputs(labels, x=xa.astype(np.int64), n=na.astype(np.int64)), blocks)
+    return _tidy(labels, dict(x=_as_int(x, xa), n=_as_int(n, na)), blocks)
 
 
 def rate_ci(count, exposure, method: str = "exact", level=0.95, per: float = 1) -> pd.DataFrame:
@@ -301,14 +344,19 @@ def rate_ci(count, exposure, method: str = "exact", level=0.95, per: float = 1) 
     c, e = broadcast({"count": c, "exposure": e})
     if labels is not None and len(labels) != c.size:
         labels = None
-    scale = float(per_a[0]) / e
-    est = c * scale
+    per_v = float(per_a[0])
+    est = c / e * per_v if per_v != 1 else c / e
+    at_zero = c == 0
     blocks = []
     for lev in levels:
-        lo, hi = fn(c, 1 - lev)
-        lo = np.where(c == 0, 0.0, lo)
-        blocks.append(dict(estimate=est, lower=lo * scale, upper=hi * scale, method=method, level=lev))
-    return _long(_inputs(labels, count=c.astype(np.int64), exposure=e, per=float(per_a[0])), blocks)
+        lo, hi = fn(c, e, 1 - lev)
+        lo = np.array(lo, dtype=float)
+        lo[at_zero] = 0.0
+        if per_v != 1:
+            lo *= per_v
+            hi = hi * per_v
+        blocks.append(dict(estimate=est, lower=lo, upper=hi, method=method, level=lev))
+    return _tidy(labels, dict(count=_as_int(count, c), exposure=e, per=per_v), blocks)
 
 
 # ---------------------------------------------------------------------------------------------------------------

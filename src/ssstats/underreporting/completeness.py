@@ -159,7 +159,7 @@ def relative_completeness(counts, exposure, benchmark: str = "top_quartile", lev
     if not (isinstance(flag_below, (int, float)) and flag_below > 0):
         raise SSStatsError(f"`flag_below` must be a number greater than 0; got {flag_below!r}")
     R, assumption = fn(x, e)
-    lo, hi = RATE_METHODS["exact"](x, 1 - level)
+    lo, hi = RATE_METHODS["exact"](x, np.ones_like(x), 1 - level)  # limits for the Poisson mean (exposure 1)
     expected = e * R
     est = x / expected
     lower, upper = lo / expected, hi / expected
