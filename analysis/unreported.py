@@ -28,7 +28,6 @@ FIG_DIR = ROOT / "figures"
 UK_PATH = ROOT / "data" / "uk2013_modern_slavery_5lists.csv"
 HARE_PATH = ROOT / "data" / "hare_capture_histories.csv"
 #: the published UK 2013 range, typed with its source (Silverman 2014)
-UK_PUBLISHED = ROOT / "tests" / "results" / "mse_uk2013_published.csv"
 
 SEED = 20240601  # every random step of this section
 N_DRAWS = 1_000_000
@@ -148,8 +147,7 @@ def run_synthetic() -> tuple[pd.DataFrame, pd.DataFrame, dict, int]:
 
 
 def uk_range() -> tuple[float, float]:
-    pub = pd.read_csv(UK_PUBLISHED).iloc[0]
-    return float(pub["lower"]), float(pub["upper"])
+    return float(ss.figure("uk2013_mse_lower").value), float(ss.figure("uk2013_mse_upper").value)
 
 
 def run_uk():
