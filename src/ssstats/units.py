@@ -1410,30 +1410,49 @@ def fit_beta_binomial_regression(successes, trials, covariates=None, labels=None
 
     (lev,) = check_levels(level)
     y, n, X, names, n_ex = _prop_inputs(successes, trials, covariates, labels)
-    glm = sm.GLM(np.column_stack([y, n - y]), X, family=sm.families.Binomial()).fit(tol=1e-10)
+    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PerfectSeparationWarning)  # separation is checked from the fit below
+        glm = sm.GLM(y / n, X, family=sm.families.Binomial(), var_weights=n).fit(tol=1e-10)
+    fitted = np.asarray(glm.fittedvalues)
+    if np.any((fitted < 1e-8) | (fitted > 1 - 1e-8)):
+        raise SSStatsError("separation: for some covariate pattern every unit has 0 successes (or all successes), "
+                           "so its coefficient is infinite; merge levels or drop the covariate")
     rho0 = _moments(y, n)[1]
     lch = _lchoose(n, y)
     x0 = np.append(np.asarray(glm.params, float), special.logit(rho0))
-    res = optimize.minimize(_bbreg_negll, x0, args=(X, y, n, lch, 1), jac=True, method="BFGS",
-                            options=dict(gtol=1e-9, maxiter=2000))
+
+    def objective(theta):
+        with np.errstate(all="ignore"):  # trial points of the line search may overflow: they are rejected
+            f, g = _bbreg_negll(theta, X, y, n, lch, 1)
+        return (f, g) if np.isfinite(f) and np.all(np.isfinite(g)) else (np.inf, np.zeros_like(theta))
+
+    res = optimize.minimize(objective, x0, jac=True, method="BFGS", options=dict(gtol=1e-9, maxiter=2000))
     x = res.x
-    for _ in range(50):  # Newton polish with the analytic Hessian
-        f, g, H = _bbreg_negll(x, X, y, n, lch, 2)
-        try:
-            step = np.linalg.solve(H, g)
-        except np.linalg.LinAlgError:
-            break
-        t = 1.0
-        while t > 1e-8 and _bbreg_negll(x - t * step, X, y, n, lch, 0) > f + 1e-12 * abs(f):
-            t /= 2
-        x = x - t * step
-        if np.max(np.abs(t * step)) < 1e-12:
-            break
+    with np.errstate(all="ignore"):
+        for _ in range(50):  # Newton polish with the analytic Hessian
+            f, g, H = _bbreg_negll(x, X, y, n, lch, 2)
+            try:
+                step = np.linalg.solve(H, g)
+            except np.linalg.LinAlgError:
+                break
+            if not np.all(np.isfinite(step)):
+                break
+            t = 1.0
+            while t > 1e-8 and not (_bbreg_negll(x - t * step, X, y, n, lch, 0) <= f + 1e-12 * abs(f)):
+                t /= 2
+            x = x - t * step
+            if np.max(np.abs(t * step)) < 1e-12:
+                break
     f, g, H = _bbreg_negll(x, X, y, n, lch, 2)
     rho = float(special.expit(x[-1]))
     if rho < 1e-6 or not np.all(np.linalg.eigvalsh(H) > 0):
         raise SSStatsError("the beta-binomial regression's rho tends to 0 (no overdispersion beyond the binomial "
                            "given the covariates): use fit_quasibinomial, whose dispersion is then about 1")
+    if np.max(np.abs(g)) > 1e-6 * max(1.0, abs(f)):
+        raise SSStatsError(f"the beta-binomial regression did not converge (largest score {np.max(np.abs(g)):.3g}); "
+                           f"check the covariates for near-separation or rescale numeric ones")
     cov = np.linalg.inv(H)
     se = np.sqrt(np.diag(cov))
     allnames = names + ["logit(rho)"]
