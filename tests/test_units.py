@@ -496,3 +496,24 @@ def test_rho_at_upper_boundary_all_or_none_units():
     assert np.isnan(fit.se["rho"])
     assert "upper boundary 1" in fit.summary()
     assert fit.ci.set_index("parameter").loc["rho", "upper"] == 1.0
+
+
+def test_quasibinomial_dispersion_floor(d1, ref):
+    y, n = [2] * 10, [50] * 10  # identical units: Pearson chi2 = 0
+    floored = ss.fit_quasibinomial(y, n)
+    assert floored.dispersion_floored and floored.dispersion == 1.0 and floored.dispersion_estimate < 1e-20
+    assert floored.bse["const"] == pytest.approx(np.sqrt(1 / (500 * 0.04 * 0.96)), rel=1e-8)  # binomial SE
+    assert "floored at 1" in floored.summary()
+    raw = ss.fit_quasibinomial(y, n, floor_dispersion=False)  # as R: the (near-zero) estimate used as it is
+    assert raw.bse["const"] < 1e-12
+    # over-dispersed data are unaffected by the floor
+    fit = ss.fit_quasibinomial(d1.y, d1.n, d1[["ward", "period"]])
+    assert not fit.dispersion_floored and fit.dispersion == pytest.approx(ref["quasi", "dispersion"], rel=1e-8)
+
+
+def test_regressions_refuse_separation():
+    cov = pd.DataFrame({"ward": ["a", "a", "a", "b", "b", "b"]})
+    y, n = [0, 0, 0, 3, 1, 4], [10, 12, 9, 10, 8, 11]
+    for f in (ss.fit_quasibinomial, ss.fit_beta_binomial_regression):
+        with pytest.raises(SSStatsError, match="separation"):
+            f(y, n, cov)
