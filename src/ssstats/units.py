@@ -15,8 +15,11 @@ The beta-binomial likelihood is written as products over k = 0, 1, ..., n - 1 (G
                    / prod_{k<n} ((1-rho) + k rho)
 
 so that the log-likelihood of every unit is a difference of cumulative sums over k, computed once per evaluation
-for all units together.  It is exact at rho = 0 (the binomial), so the boundary needs no special case, and its
-cost grows with the largest number of trials, not with the number of units.  Gradient and Hessian are analytic.
+for all units together (identical (y, n) pairs are grouped first).  It is exact at rho = 0 (the binomial), so the
+boundary needs no special case, and its cost grows with the largest number of trials, not with the number of
+units.  Above 200,000 trials in a unit the same likelihood is computed from log-gamma differences written without
+cancellation (Stirling series for large arguments), so memory does not grow with the counts.  Gradient and
+Hessian are analytic in both forms.
 
 References
 ----------
