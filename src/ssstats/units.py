@@ -1068,24 +1068,34 @@ class NegativeBinomialFit(Result):
         the raw rate y_i/e_i (weight e_i mu_i/(e_i mu_i + theta)) and the model rate mu_i.  At the Poisson
         boundary (theta infinite) every unit's posterior is the point mass at mu_i.
 
+        A censored unit's posterior is the mixture of those Gammas over y in [lower, upper], weighted by the NB
+        probabilities of each y; its quantiles are found by bisection.
+
         Returns
         -------
         pandas.DataFrame
-            ``unit, count, exposure, raw, fitted, estimate, lower, upper, level`` (rates per unit of exposure).
+            ``unit, count, exposure, censored, lower_count, upper_count, raw, fitted, estimate, lower, upper,
+            level`` (rates per unit of exposure; ``count`` and ``raw`` are NaN for censored units).
         """
         (lev,) = check_levels(level)
-        y, e, m = self._y, self._e, self._mu
+        y, e, m, cens = self._y, self._e, self._mu, self._cens
         if self.boundary:
-            est = lower = upper = m.copy()
+            est, lower, upper = m.copy(), m.copy(), m.copy()
         else:
             th = self.theta
-            shape, rate = th + y, th / m + e
-            est = shape / rate
-            lower = stats.gamma.ppf((1 - lev) / 2, shape) / rate
-            upper = stats.gamma.isf((1 - lev) / 2, shape) / rate
+            u = ~cens
+            est, lower, upper = np.empty(y.size), np.empty(y.size), np.empty(y.size)
+            shape, rate = th + y[u], th / m[u] + e[u]
+            est[u] = shape / rate
+            lower[u] = stats.gamma.ppf((1 - lev) / 2, shape) / rate
+            upper[u] = stats.gamma.isf((1 - lev) / 2, shape) / rate
+            if cens.any():
+                est[cens], lower[cens], upper[cens] = _gamma_mixture_posterior(
+                    th, m[cens], e[cens], self._lo[cens], self._hi[cens], ((1 - lev) / 2, (1 + lev) / 2))
         unit = self._labels if self._labels is not None else np.arange(y.size)
-        return pd.DataFrame(dict(unit=unit, count=y.astype(np.int64), exposure=e, raw=y / e, fitted=m,
-                                 estimate=est, lower=lower, upper=upper, level=lev))
+        return pd.DataFrame(dict(unit=unit, count=y, exposure=e, censored=cens, lower_count=self._lo.astype(np.int64),
+                                 upper_count=self._hi.astype(np.int64), raw=y / e, fitted=m, estimate=est,
+                                 lower=lower, upper=upper, level=lev))
 
     def predictive_interval(self, exposure, level=0.95) -> pd.DataFrame:
         """Negative-binomial predictive interval for the count of a new unit with ``exposure`` at baseline rate.
@@ -1117,8 +1127,12 @@ class NegativeBinomialFit(Result):
 
     def summary(self) -> str:
         lines = [
-            "Negative binomial (NB2) model for counts per unit of exposure (statsmodels NegativeBinomial)",
-            f"  units: {self.n_units}; events: {int(self._y.sum())}; exposure: {self._e.sum():.6g}",
+            "Negative binomial (NB2) model for counts per unit of exposure "
+            + ("(maximum likelihood with censored counts)" if self.n_censored else "(statsmodels NegativeBinomial)"),
+            f"  units: {self.n_units}"
+            + (f" ({self.n_censored} with censored counts, fitted through P(lower <= Y <= upper))"
+               if self.n_censored else "")
+            + f"; events (uncensored units): {int(np.nansum(self._y))}; exposure: {self._e.sum():.6g}",
             f"  baseline rate per unit of exposure: {self.rate:.4g}",
         ]
         if self.boundary:
@@ -1132,7 +1146,7 @@ class NegativeBinomialFit(Result):
         return "\n".join(lines)
 
 
-def fit_negative_binomial(counts, exposure, covariates=None, labels=None, level: float = 0.95
+def fit_negative_binomial(counts, exposure, covariates=None, labels=None, level: float = 0.95, censored=None
                           ) -> NegativeBinomialFit:
     """Negative binomial (NB2) regression of counts per unit of exposure across units.
 
@@ -1152,6 +1166,11 @@ def fit_negative_binomial(counts, exposure, covariates=None, labels=None, level:
         Unit labels (default: the index of ``counts`` if a Series).
     level : float
         Level of the coefficient intervals.
+    censored : tuple of array_like, optional
+        ``(lower, upper)`` integer bounds for the units whose ``counts`` are NaN (suppressed cells, as
+        ``ssstats.data.load_units`` gives them); their likelihood is P(lower <= Y <= upper).  With censored units
+        the NB2 likelihood is maximised here (L-BFGS-B and Newton steps, analytic gradient, Hessian from its
+        differences) instead of by statsmodels, whose model has no censoring; without them statsmodels fits.
 
     Returns
     -------
@@ -1173,14 +1192,27 @@ def fit_negative_binomial(counts, exposure, covariates=None, labels=None, level:
 
     (lev,) = check_levels(level)
     labels = _labels(labels, counts, exposure, n=max(np.size(counts), np.size(exposure)))
-    y = as_counts(counts, "counts", labels)
+    if censored is None:
+        raw = _float_array(counts, "counts")
+        if np.isnan(raw).any():
+            i = int(np.flatnonzero(np.isnan(raw))[0])
+            raise SSStatsError(f"`counts` is missing (NaN){_where(i, labels)}; if it is a censored count (e.g. '*' "
+                               f"or '<5'), pass its range as `censored=(lower, upper)`")
+        y = as_counts(counts, "counts", labels)
+        cens = np.zeros(y.size, dtype=bool)
+        lo = hi = y
+    else:
+        y, cens, lo, hi = _censored_counts(counts, censored, labels)
     e = as_positive(exposure, "exposure", labels)
-    y, e = broadcast({"counts": y, "exposure": e})
+    y, e, cens, lo, hi = broadcast({"counts": y, "exposure": e, "censored": cens, "lower": lo, "upper": hi})
+    cens = cens.astype(bool)
     if y.size < 2:
         raise SSStatsError(f"the negative binomial needs at least 2 units; got {y.size}")
-    if y.sum() == 0:
+    if hi.sum() == 0:
         raise SSStatsError("no unit has any events: the rate's estimate is 0 and the model cannot be fitted")
     X, names = _design(covariates, y.size, labels)
+    if cens.any():
+        return _fit_nb_censored(y, e, X, names, cens, lo, hi, labels, lev)
     pois = sm.GLM(y, X, family=sm.families.Poisson(), exposure=e).fit(tol=1e-12)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -1207,9 +1239,163 @@ def fit_negative_binomial(counts, exposure, covariates=None, labels=None, level:
     return NegativeBinomialFit(
         rate=float(np.exp(params[0])), alpha=alpha, theta=(1 / alpha if alpha > 0 else np.inf), loglik=llf,
         params=pd.Series(params, index=names + ["alpha"]), bse=pd.Series(bse, index=names + ["alpha"]),
-        coef=coef, boundary=bool(boundary), level=lev, n_units=int(y.size),
-        _y=y, _e=e, _mu=mu, _labels=labels,
+        coef=coef, boundary=bool(boundary), level=lev, n_units=int(y.size), n_censored=0,
+        _y=y, _e=e, _mu=mu, _labels=labels, _cens=cens, _lo=lo, _hi=hi,
     )
+
+
+def _censored_counts(counts, censored, labels):
+    """Counts with NaN where censored, and their (lower, upper) bounds, checked as for the beta-binomial."""
+    y = _float_array(counts, "counts")
+    if not isinstance(censored, (tuple, list)) or len(censored) != 2:
+        raise SSStatsError("`censored` must be a pair (lower, upper) of integer arrays, one value per unit")
+    lo = as_counts(censored[0], "censored lower", labels)
+    hi = as_counts(censored[1], "censored upper", labels)
+    _check_length({"counts": y, "censored lower": lo, "censored upper": hi})
+    cens = np.isnan(y)
+    _check_counts_at(y, ~cens, "counts", labels)
+    bad = lo > hi
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise SSStatsError(f"`censored` lower bound must not exceed the upper bound; got lower={lo[i]:g} > "
+                           f"upper={hi[i]:g}{_where(i, labels)}")
+    bad = ~cens & ((y < lo) | (y > hi))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise SSStatsError(f"`counts` = {y[i]:g} lies outside its `censored` bounds [{lo[i]:g}, {hi[i]:g}]"
+                           f"{_where(i, labels)}")
+    return y, cens.astype(float), np.where(cens, lo, y), np.where(cens, hi, y)
+
+
+def _nb_rows(y, m, phi, order):
+    """NB2 log-pmf per row with mean m and log alpha phi; derivatives in (log m, phi)."""
+    th = np.exp(-phi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lp = (special.gammaln(y + th) - special.gammaln(th) - special.gammaln(y + 1) - th * np.log1p(m / th)
+              + np.where(y > 0, y * np.log(m / (th + m)), 0.0))
+    if not order:
+        return lp, None
+    d_eta = th * (y - m) / (th + m)
+    d_th = special.digamma(y + th) - special.digamma(th) - np.log1p(m / th) + (m - y) / (th + m)
+    return lp, np.stack([d_eta, -th * d_th], axis=1)
+
+
+def _nb_censored_negll(theta, X, e, y, rows, start, order=1):
+    """Negative log-likelihood of NB2 with censored counts; theta = (b, log alpha)."""
+    b, phi = theta[:-1], theta[-1]
+    eta = X @ b + np.log(e)
+    u = ~np.isnan(y)
+    lp, g = _nb_rows(y[u], np.exp(eta[u]), phi, order)
+    cy, cu = rows  # censored rows: possible counts and the unit each belongs to
+    clp, cg = _nb_rows(cy, np.exp(eta[cu]), phi, order)
+    mx = np.maximum.reduceat(clp, start)
+    cnt = np.diff(np.append(start, clp.size))
+    pr = np.exp(clp - np.repeat(mx, cnt))
+    tot = np.add.reduceat(pr, start)
+    f = -(lp.sum() + np.sum(mx + np.log(tot)))
+    if not order:
+        return f
+    w = (pr / np.repeat(tot, cnt))[:, None]
+    gc = np.add.reduceat(w * cg, start, axis=0)  # per censored unit
+    units = cu[start]
+    grad_eta = np.zeros(y.size)
+    grad_eta[u] = g[:, 0]
+    grad_eta[units] = gc[:, 0]
+    gphi = g[:, 1].sum() + gc[:, 1].sum()
+    return f, -np.append(X.T @ grad_eta, gphi)
+
+
+def _fit_nb_censored(y, e, X, names, cens, lo, hi, labels, lev):
+    """NB2 maximum likelihood with censored counts: P(lower <= Y <= upper) for the censored units."""
+    from statsmodels.tools.numdiff import approx_fprime
+
+    idx = np.flatnonzero(cens)
+    lens = (hi[idx] - lo[idx] + 1).astype(np.int64)
+    start = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    grp = np.repeat(np.arange(idx.size), lens)
+    rows = (lo[idx][grp] + np.arange(lens.sum()) - start[grp], idx[grp])
+    mid = np.where(cens, (lo + hi) / 2, y)
+    b0 = np.linalg.lstsq(X, np.log((mid + 0.5) / e), rcond=None)[0]
+    x0 = np.append(b0, np.log(0.2))
+
+    def obj(t):
+        with np.errstate(all="ignore"):
+            f, g = _nb_censored_negll(t, X, e, y, rows, start)
+        return (f, g) if np.isfinite(f) else (np.inf, np.zeros_like(t))
+
+    res = optimize.minimize(obj, x0, jac=True, method="L-BFGS-B",
+                            bounds=[(None, None)] * X.shape[1] + [(-25.0, 10.0)],
+                            options=dict(ftol=1e-15, gtol=1e-10, maxiter=5000))
+    x = res.x
+    boundary = x[-1] <= -18  # alpha < 1.5e-8: the Poisson limit
+    grad = lambda t: _nb_censored_negll(t, X, e, y, rows, start)[1]  # noqa: E731
+    if not boundary:
+        for _ in range(20):  # Newton polish with a Hessian from differences of the analytic gradient
+            H = approx_fprime(x, grad, centered=True)
+            H = (H + H.T) / 2
+            g = grad(x)
+            try:
+                step = np.linalg.solve(H, g)
+            except np.linalg.LinAlgError:
+                break
+            t, f0 = 1.0, obj(x)[0]
+            while t > 1e-8 and not obj(x - t * step)[0] <= f0 + 1e-12 * abs(f0):
+                t /= 2
+            x = x - t * step
+            if np.max(np.abs(t * step)) < 1e-11:
+                break
+    k = X.shape[1]
+    H = approx_fprime(x, grad, centered=True)
+    H = (H + H.T) / 2
+    llf = -obj(x)[0]
+    if boundary:
+        cov_b = np.linalg.inv(H[:k, :k])
+        alpha, bse_a = 0.0, np.nan
+    else:
+        cov = np.linalg.inv(H)
+        cov_b = cov[:k, :k]
+        alpha = float(np.exp(x[-1]))
+        bse_a = float(alpha * np.sqrt(cov[k, k]))  # delta method from log alpha
+    b = x[:k]
+    se_b = np.sqrt(np.diag(cov_b))
+    params = np.append(b, alpha)
+    mu = np.exp(X @ b)
+    return NegativeBinomialFit(
+        rate=float(np.exp(b[0])), alpha=alpha, theta=(1 / alpha if alpha > 0 else np.inf), loglik=float(llf),
+        params=pd.Series(params, index=names + ["alpha"]), bse=pd.Series(np.append(se_b, bse_a),
+                                                                         index=names + ["alpha"]),
+        coef=_coef_table(names, b, se_b, lev), boundary=bool(boundary), level=lev, n_units=int(y.size),
+        n_censored=int(cens.sum()), _y=y, _e=e, _mu=mu, _labels=labels, _cens=cens, _lo=lo, _hi=hi,
+    )
+
+
+def _gamma_mixture_posterior(th, m, e, lo, hi, q):
+    """Posterior mean and quantiles of a censored unit's rate: mixture over y in [lo, hi] of
+    Gamma(theta + y, theta/m + e), weighted by the NB2 probabilities of y."""
+    lens = (hi - lo + 1).astype(np.int64)
+    start = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    grp = np.repeat(np.arange(lens.size), lens)
+    yy = lo[grp] + np.arange(lens.sum()) - start[grp]
+    mm, ee = m[grp], e[grp]
+    lw = _nb_rows(yy, mm * ee, -np.log(th), 0)[0]
+    w = np.exp(lw - np.maximum.reduceat(lw, start)[grp])
+    w = w / np.add.reduceat(w, start)[grp]
+    shape, rate = th + yy, th / mm + ee
+    mean = np.add.reduceat(w * shape / rate, start)
+
+    def cdf(r):
+        return np.add.reduceat(w * special.gammainc(shape, rate * r[grp]), start)
+
+    top = np.maximum.reduceat(stats.gamma.isf(1e-12, shape) / rate, start)
+    out = []
+    for t in q:  # bisection for all censored units at once
+        a, b = np.zeros(lens.size), top.copy()
+        for _ in range(60):
+            c = (a + b) / 2
+            below = cdf(c) < t
+            a, b = np.where(below, c, a), np.where(below, b, c)
+        out.append((a + b) / 2)
+    return mean, out[0], out[1]
 
 
 # ---------------------------------------------------------------------------------------------------------------
