@@ -35,6 +35,22 @@ def pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
 
 
+def source_date_epoch(cwd: Path) -> int | None:
+    """The PDF's creation date, so that rendering twice gives the same file: ``SOURCE_DATE_EPOCH`` when set
+    (the reproducible-builds convention), else the time of the last git commit of the report's folder, else
+    ``None`` (now)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return int(epoch)
+    try:
+        out = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=cwd, capture_output=True, text=True,
+                             timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    text = out.stdout.strip()
+    return int(text) if out.returncode == 0 and text.isdigit() else None
+
+
 def _data(name: str) -> str:
     """The path of a file shipped in ``ssstats/render/`` (``crossref.lua``, ``typst-header.typ``)."""
     return str(resources.files("ssstats.render").joinpath(name))
@@ -103,9 +119,8 @@ def to_pdf(markdown: Path, output: Path, meta: dict[str, Any], cwd: Path) -> Pat
     if opts.get("page-numbering"):
         args.append(f"--variable=page-numbering={opts['page-numbering']}")
     source = _run(args, cwd, "Typst source for the PDF")
-    # the PDF's creation date: SOURCE_DATE_EPOCH when set (reproducible builds), else now
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    stamp = {"timestamp": int(epoch)} if epoch and epoch.isdigit() else {}
+    epoch = source_date_epoch(cwd)
+    stamp = {"timestamp": epoch} if epoch is not None else {}
     try:
         typst.compile(source.encode("utf-8"), output=str(output), root=str(cwd), **stamp)
     except Exception as e:  # typst raises its own TypstError with the compiler's diagnostics
