@@ -61,6 +61,10 @@ def test_compare_proportions_matches_r():
     np.testing.assert_allclose(out.lower, ref.diff_lower, rtol=1e-7)
     np.testing.assert_allclose(out.upper, ref.diff_upper, rtol=1e-7)
     np.testing.assert_allclose(out.fisher_p_value, ref.fisher_p, rtol=1e-7)
+    ratio = ss.compare_proportions(ref.x1, ref.n1, ref.x2, ref.n2, measures="ratio")
+    np.testing.assert_allclose(ratio.lower, ref.ratio_lower, rtol=1e-8, atol=1e-15)
+    np.testing.assert_allclose(ratio.upper, ref.ratio_upper, rtol=1e-8)
+    assert ((ratio.lower <= ratio.estimate) & (ratio.estimate <= ratio.upper)).all()
 
 
 def test_compare_rates_matches_r():

@@ -12,9 +12,9 @@ dependencies load only when one of its functions is called.
 
 from __future__ import annotations
 
-import importlib
 from importlib.metadata import PackageNotFoundError, version
 
+from . import _exports
 from ._validate import SSStatsError
 
 try:
@@ -56,15 +56,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = ["SSStatsError", "__version__", *sorted(_EXPORTS)]
 
 
-def __getattr__(name: str):
-    try:
-        module = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'ssstats' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(f"ssstats.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS, globals())

@@ -370,18 +370,51 @@ class _Comparison:
     null: float
 
 
-_PROPORTION_COMPARISONS = {
-    "difference": _Comparison("difference", "diff", "newcomb", 0.0),
-    "ratio": _Comparison("ratio", "ratio", "log-adjusted", 1.0),
-    "odds_ratio": _Comparison("odds_ratio", "odds-ratio", "logit-adjusted", 1.0),
+def _mover_ratio(x1, n1, x2, n2, alpha):
+    """MOVER-R interval for p1/p2 from the two Wilson intervals (Donner and Zou 2012; Fagerland et al. 2015).
+
+    Unlike the log interval it always contains the estimate, gives 0 as the lower limit when x1 = 0 and an
+    infinite upper limit when x2 = 0, and stays non-degenerate when both proportions are 1.
+    """
+    p1, p2 = x1 / n1, x2 / n2
+    l1, u1 = sm_prop.proportion_confint(x1, n1, alpha=alpha, method="wilson")
+    l2, u2 = sm_prop.proportion_confint(x2, n2, alpha=alpha, method="wilson")
+    l1, u1, l2, u2 = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (l1, u1, l2, u2))
+    l1 = np.where(x1 == 0, 0.0, l1)
+    u1 = np.where(x1 == n1, 1.0, u1)
+    l2 = np.where(x2 == 0, 0.0, l2)
+    u2 = np.where(x2 == n2, 1.0, u2)
+    pp = p1 * p2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo = (pp - np.sqrt(np.maximum(pp**2 - l1 * u2 * (2 * p1 - l1) * (2 * p2 - u2), 0))) / (u2 * (2 * p2 - u2))
+        hi = (pp + np.sqrt(np.maximum(pp**2 - u1 * l2 * (2 * p1 - u1) * (2 * p2 - l2), 0))) / (l2 * (2 * p2 - l2))
+    lo = np.where(x1 == 0, 0.0, lo)
+    hi = np.where(x2 == 0, np.inf, hi)
+    return lo, hi
+
+
+def _sm_comparison(compare: str, method: str) -> Callable:
+    def f(x1, n1, x2, n2, alpha):
+        with np.errstate(all="ignore"):
+            return sm_prop.confint_proportions_2indep(x1, n1, x2, n2, method=method, compare=compare, alpha=alpha)
+
+    return f
+
+
+#: measure -> (interval function (x1, n1, x2, n2, alpha) -> (lower, upper), the method's name)
+_PROPORTION_COMPARISONS: dict[str, tuple[Callable, str]] = {
+    "difference": (_sm_comparison("diff", "newcomb"), "newcombe"),
+    "ratio": (_mover_ratio, "mover-wilson"),
+    "odds_ratio": (_sm_comparison("odds-ratio", "logit-adjusted"), "logit-adjusted"),
 }
 
 
 def compare_proportions(x1, n1, x2, n2, level: float = 0.95, measures=("difference", "ratio")) -> pd.DataFrame:
     """Compare two independent proportions ``x1/n1`` and ``x2/n2``.
 
-    Differences get Newcombe's hybrid score interval, ratios the log-adjusted interval and odds ratios the
-    logit-adjusted interval (statsmodels ``confint_proportions_2indep``).  The test is the score test of
+    Differences get Newcombe's hybrid score interval and odds ratios the logit-adjusted interval (statsmodels
+    ``confint_proportions_2indep``); ratios get the MOVER-R interval built from the two Wilson intervals
+    (Donner and Zou 2012), which statsmodels lacks and which, unlike the log interval, behaves at 0 and 100%.  The test is the score test of
     equal proportions (statsmodels ``test_proportions_2indep(method='score')``) and, for reference with small
     counts, Fisher's exact test (SciPy).
 
@@ -410,7 +443,7 @@ def compare_proportions(x1, n1, x2, n2, level: float = 0.95, measures=("differen
     (lev,) = check_levels(level)
     if isinstance(measures, str):
         measures = (measures,)
-    comps = [check_method(m, _PROPORTION_COMPARISONS, "measures") for m in measures]
+    comps = {m: check_method(m, _PROPORTION_COMPARISONS, "measures") for m in measures}
     a = as_counts(x1, "x1")
     b = as_counts(n1, "n1")
     c = as_counts(x2, "x2")
@@ -429,19 +462,17 @@ def compare_proportions(x1, n1, x2, n2, level: float = 0.95, measures=("differen
     fisher = np.array([stats.fisher_exact(np.array([[ai, bi - ai], [ci, di - ci]], dtype=np.int64)).pvalue
                        for ai, bi, ci, di in zip(a, b, c, d)])
     rows = []
-    for comp in comps:
-        with np.errstate(all="ignore"):
-            lo, hi = sm_prop.confint_proportions_2indep(a, b, c, d, method=comp.ci_method,
-                                                         compare=comp.sm_compare, alpha=1 - lev)
-        p1, p2 = a / b, c / d
-        with np.errstate(divide="ignore", invalid="ignore"):
-            est = {"difference": p1 - p2, "ratio": p1 / p2,
-                   "odds_ratio": (p1 / (1 - p1)) / (p2 / (1 - p2))}[comp.measure]
+    p1, p2 = a / b, c / d
+    with np.errstate(divide="ignore", invalid="ignore"):
+        estimates = {"difference": p1 - p2, "ratio": p1 / p2, "odds_ratio": (p1 / (1 - p1)) / (p2 / (1 - p2))}
+    for measure, (ci_fn, ci_name) in comps.items():
+        lo, hi = ci_fn(a, b, c, d, 1 - lev)
+        est = estimates[measure]
         rows.append(pd.DataFrame(dict(
             x1=a.astype(np.int64), n1=b.astype(np.int64), x2=c.astype(np.int64), n2=d.astype(np.int64),
-            p1=p1, p2=p2, measure=comp.measure, estimate=est,
+            p1=p1, p2=p2, measure=measure, estimate=est,
             lower=np.asarray(lo, float), upper=np.asarray(hi, float),
-            method=comp.ci_method, level=lev, statistic=t_stat,
+            method=ci_name, level=lev, statistic=t_stat,
             p_value=t_pval, test="score", fisher_p_value=fisher,
         )))
     return pd.concat(rows, ignore_index=True)

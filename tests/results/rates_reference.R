@@ -76,13 +76,25 @@ newcombe <- function(x1, n1, x2, n2, lev) {
   p1 <- x1 / n1; p2 <- x2 / n2; d <- p1 - p2
   c(d - sqrt((p1 - w1[1])^2 + (w2[2] - p2)^2), d + sqrt((w1[2] - p1)^2 + (p2 - w2[1])^2))
 }
-cmp <- data.frame(x1 = c(26, 5, 0), n1 = c(1374, 40, 30), x2 = c(256, 12, 4), n2 = c(6539, 50, 35))
+# MOVER-R ratio interval (Donner & Zou 2012) from R's own Wilson limits (prop.test without correction)
+mover_ratio <- function(x1, n1, x2, n2, lev) {
+  w1 <- suppressWarnings(prop.test(x1, n1, conf.level = lev, correct = FALSE)$conf.int)
+  w2 <- suppressWarnings(prop.test(x2, n2, conf.level = lev, correct = FALSE)$conf.int)
+  p1 <- x1 / n1; p2 <- x2 / n2; l1 <- w1[1]; u1 <- w1[2]; l2 <- w2[1]; u2 <- w2[2]
+  lo <- (p1 * p2 - sqrt(max(0, (p1 * p2)^2 - l1 * u2 * (2 * p1 - l1) * (2 * p2 - u2)))) / (u2 * (2 * p2 - u2))
+  hi <- (p1 * p2 + sqrt(max(0, (p1 * p2)^2 - u1 * l2 * (2 * p1 - u1) * (2 * p2 - l2)))) / (l2 * (2 * p2 - l2))
+  if (x1 == 0) lo <- 0
+  c(lo, hi)
+}
+cmp <- data.frame(x1 = c(26, 5, 0, 5), n1 = c(1374, 40, 30, 5), x2 = c(256, 12, 4, 5), n2 = c(6539, 50, 35, 5))
 out <- list()
 for (i in seq_len(nrow(cmp))) {
   r <- cmp[i, ]
   nc <- newcombe(r$x1, r$n1, r$x2, r$n2, 0.95)
   fp <- fisher.test(matrix(c(r$x1, r$n1 - r$x1, r$x2, r$n2 - r$x2), 2, byrow = TRUE))$p.value
-  out[[i]] <- data.frame(r, diff_lower = nc[1], diff_upper = nc[2], fisher_p = fp)
+  mr <- mover_ratio(r$x1, r$n1, r$x2, r$n2, 0.95)
+  out[[i]] <- data.frame(r, diff_lower = nc[1], diff_upper = nc[2], ratio_lower = mr[1], ratio_upper = mr[2],
+                         fisher_p = fp)
 }
 write.csv(do.call(rbind, out), "rates_compare_proportions.csv", row.names = FALSE)
 

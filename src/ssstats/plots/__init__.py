@@ -6,18 +6,9 @@ re-exports all of them, so ``ssstats.plots.<name>`` works for any of them.  No m
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
+from .. import _exports
 from ._style import PALETTE, apply_style, save_figure
 
 __all__ = ["PALETTE", "apply_style", "save_figure"]
 
-for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-    if _info.name.startswith("_"):
-        continue
-    _mod = importlib.import_module(f"{__name__}.{_info.name}")
-    for _name in getattr(_mod, "__all__", ()):
-        globals()[_name] = getattr(_mod, _name)
-        __all__.append(_name)
-del _info, _mod
+__all__ += _exports.reexport(__name__, __path__, globals())

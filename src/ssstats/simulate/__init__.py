@@ -7,16 +7,8 @@ kind (``simulate/units.py``: unit-level returns; ``simulate/lists.py``: linked l
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+from .. import _exports
 
 __all__: list[str] = []
 
-for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-    if _info.name.startswith("_"):
-        continue
-    _mod = importlib.import_module(f"{__name__}.{_info.name}")
-    for _name in getattr(_mod, "__all__", ()):
-        globals()[_name] = getattr(_mod, _name)
-        __all__.append(_name)
-del _info
+__all__ += _exports.reexport(__name__, __path__, globals())

@@ -9,7 +9,7 @@ Modules: :mod:`.mse` (``fit_mse``), :mod:`.closed` (``closed_population``, Rcapt
 
 from __future__ import annotations
 
-import importlib
+from .. import _exports
 
 _NAMES = {
     "fit_mse": "mse",
@@ -31,15 +31,4 @@ _NAMES = {
 __all__ = sorted(_NAMES)
 
 
-def __getattr__(name: str):
-    try:
-        module = _NAMES[name]
-    except KeyError:
-        raise AttributeError(f"module 'ssstats.underreporting' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_NAMES))
+__getattr__, __dir__ = _exports.lazy(__name__, _NAMES, globals())
