@@ -8,7 +8,6 @@ for counts 1-7 in its count columns.
 from __future__ import annotations
 
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -105,17 +104,8 @@ def test_comparing_units_table_is_suppressed():
 
 
 @pytest.mark.render
-def test_rendered_report_shows_no_small_unit_counts(tmp_path):
-    from ssstats.render import render
-
-    # a copy of the repository (without git, the environment, caches and outputs), so the test writes nothing
-    # into the working tree; sections may read anything in it (data/, tests/results/, ...)
-    work = tmp_path / "report"
-    shutil.copytree(ROOT, work, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", ".ssstats-render-*", "figures",
-        "report.html", "report.pdf"))
-    (html_path,) = render(work / "report.qmd", to="html", engine="builtin", timeout=600)
-    html = html_path.read_text(encoding="utf-8")
+def test_rendered_report_shows_no_small_unit_counts(rendered_report):
+    html = rendered_report.html
     assert "Comparing units" in html
     assert "Flagged units" in html
     assert small_counts_in_unit_tables(html) == []
