@@ -56,4 +56,8 @@ _EXPORTS: dict[str, str] = {
 __all__ = ["SSStatsError", "__version__", *sorted(_EXPORTS)]
 
 
-__getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS, globals())
+#: submodules reachable as attributes without an explicit import (``ssstats.simulate.synthetic_units``)
+_SUBMODULES = ("data", "rates", "attrition", "units", "disclosure", "underreporting", "simulate", "plots",
+               "tables")
+
+__getattr__, __dir__ = _exports.lazy(__name__, _EXPORTS, globals(), _SUBMODULES)

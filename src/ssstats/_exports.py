@@ -13,10 +13,17 @@ import pkgutil
 from collections.abc import Callable, Iterable, MutableMapping
 
 
-def lazy(package: str, table: dict[str, str], namespace: MutableMapping) -> tuple[Callable, Callable]:
-    """``__getattr__`` and ``__dir__`` for ``package`` that import ``name`` from ``package.table[name]``."""
+def lazy(package: str, table: dict[str, str], namespace: MutableMapping, modules: Iterable[str] = ()
+         ) -> tuple[Callable, Callable]:
+    """``__getattr__`` and ``__dir__`` for ``package`` that import ``name`` from ``package.table[name]``, and the
+    submodules named in ``modules`` themselves (``ssstats.simulate`` without an explicit import)."""
+    modules = frozenset(modules)
 
     def __getattr__(name: str):
+        if name in modules:
+            value = importlib.import_module(f"{package}.{name}")
+            namespace[name] = value
+            return value
         try:
             module = table[name]
         except KeyError:
@@ -26,7 +33,7 @@ def lazy(package: str, table: dict[str, str], namespace: MutableMapping) -> tupl
         return value
 
     def __dir__():
-        return sorted(set(namespace) | set(table))
+        return sorted(set(namespace) | set(table) | modules)
 
     return __getattr__, __dir__
 
