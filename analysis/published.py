@@ -67,7 +67,10 @@ def words(fid: str, pattern: str) -> str:
 def period_text(fid: str) -> str:
     f = ss.figure(fid)
     if f.period_start and f.period_end:
-        return f"{f.period_start:%Y} to {f.period_end:%B %Y}"
+        start = f"{f.period_start:%Y}" if (f.period_start.month, f.period_start.day) == (1, 1) else \
+            f"{f.period_start:%B %Y}"
+        end = f"{f.period_end:%Y}" if (f.period_end.month, f.period_end.day) == (12, 31) else f"{f.period_end:%B %Y}"
+        return f"{start} to {end}"
     note = f.note.split(".")[0]
     return note.removeprefix("Period: ") if note.startswith("Period: ") else "an unstated period"
 
