@@ -153,10 +153,11 @@ def _check_finite(arr, name, labels, scalar):
 # --------------------------------------------------------------------------------------------------------------
 # public checks
 
-def as_counts(value: Any, name: str, labels: Sequence | None = None) -> np.ndarray:
+def as_counts(value: Any, name: str, labels: Sequence | None = None, *, keep_int: bool = False) -> np.ndarray:
     """Validate non-negative integer counts and return them as a float64 array (integer-valued).
 
-    Float64 holds every integer up to 2**53 exactly, which is what SciPy's distributions take.
+    Float64 holds every integer up to 2**53 exactly, which is what SciPy's distributions take.  With
+    ``keep_int=True`` an integer array is returned as it is (no copy), for callers that accept either.
 
     Raises
     ------
@@ -171,6 +172,8 @@ def as_counts(value: Any, name: str, labels: Sequence | None = None) -> np.ndarr
             i = _first_bad(raw < 0)
             raise SSStatsError(
                 f"`{name}` must be a non-negative integer count; got {int(raw[i])}{_where(i, labels, False)}")
+        if keep_int:
+            return raw if raw.dtype.kind == "i" else raw.astype(np.int64)  # no unsigned wrap-around at x - 1
         return raw.astype(np.float64)
     arr, scalar = _to_array(value, name)
     # one fused pass; diagnose only when something is wrong

@@ -84,8 +84,8 @@ def _midp_proportion(x, n, alpha):
     def lower_tail(p, x, n):  # P(X < x) + 0.5 P(X = x), decreasing in p
         return stats.binom.cdf(x - 1, n, p) + 0.5 * stats.binom.pmf(x, n, p) - a2
 
-    lo = np.zeros_like(x)
-    hi = np.ones_like(x)
+    lo = np.zeros(x.shape)
+    hi = np.ones(x.shape)
     m = x > 0
     if m.any():
         lo[m] = _bisect(upper_tail, 0.0, 1.0, (x[m], n[m]))
@@ -166,7 +166,7 @@ def _midp_poisson(x, alpha):
         return stats.poisson.cdf(x - 1, mu) + 0.5 * stats.poisson.pmf(x, mu) - a2
 
     top = x + 20 * np.sqrt(x + 1) + 50  # far above any upper limit for alpha >= 1e-12
-    lo = np.zeros_like(x)
+    lo = np.zeros(x.shape)
     m = x > 0
     if m.any():
         lo[m] = _bisect(upper_tail, 0.0, x[m], (x[m],))
@@ -274,8 +274,8 @@ def proportion_ci(x, n, method: str = "wilson", level=0.95) -> pd.DataFrame:
     labels = labels_of(x) if labels_of(x) is not None else labels_of(n)
     fn = check_method(method, PROPORTION_METHODS)
     levels = check_levels(level)
-    xa = as_counts(x, "x", labels)
-    na = as_counts(n, "n", labels)
+    xa = as_counts(x, "x", labels, keep_int=True)
+    na = as_counts(n, "n", labels, keep_int=True)
     xa, na = broadcast({"x": xa, "n": na})
     if labels is not None and len(labels) != xa.size:
         labels = None
@@ -291,10 +291,10 @@ def proportion_ci(x, n, method: str = "wilson", level=0.95) -> pd.DataFrame:
     blocks = []
     for lev in levels:
         lo, hi = fn(xa, na, 1 - lev)
-        lo = np.array(lo, dtype=float)  # own copy: the one-sided limits are set in place
-        hi = np.array(hi, dtype=float)
-        lo[at_zero] = 0.0
-        hi[at_n] = 1.0
+        lo = np.asarray(lo, dtype=float)  # fresh arrays from every method: the one-sided limits are set in place
+        hi = np.asarray(hi, dtype=float)
+        np.putmask(lo, at_zero, 0.0)
+        np.putmask(hi, at_n, 1.0)
         blocks.append(dict(estimate=est, lower=lo, upper=hi, method=method, level=lev))
     return _tidy(labels, dict(x=_as_int(x, xa), n=_as_int(n, na)), blocks)
 
@@ -350,8 +350,8 @@ def rate_ci(count, exposure, method: str = "exact", level=0.95, per: float = 1) 
     blocks = []
     for lev in levels:
         lo, hi = fn(c, e, 1 - lev)
-        lo = np.array(lo, dtype=float)
-        lo[at_zero] = 0.0
+        lo = np.asarray(lo, dtype=float)
+        np.putmask(lo, at_zero, 0.0)
         if per_v != 1:
             lo *= per_v
             hi = hi * per_v
