@@ -23,19 +23,19 @@ FIG_DIR = Path(__file__).resolve().parents[1] / "figures"
 #: national and hospital comparators for the charge rate: (figure id of the percentage, label, group,
 #: figure ids of charges and reports where the source gives the counts)
 COMPARATORS = [
-    ("rape_charge_pct_2015_16", "Rape, 2015/16", "Rape (national)", None),
-    ("rape_charge_pct_ye_mar2021", "Rape, year to Mar 2021", "Rape (national)", None),
-    ("rape_charge_pct_ye_jun2021", "Rape, year to Jun 2021", "Rape (national)", None),
-    ("rape_charge_pct_ye_mar2022", "Rape, year to Mar 2022", "Rape (national)", None),
-    ("rape_charge_pct_ye_sep2022", "Rape, year to Sep 2022", "Rape (national)",
-     ("rape_charges_ye_sep2022", "rape_recorded_ye_sep2022")),
-    ("rape_charge_pct_ye_mar2023", "Rape, year to Mar 2023", "Rape (national)", None),
-    ("sexoff_charge_pct_2015_16", "All sexual offences, 2015/16", "Sexual offences (national)", None),
-    ("sexoff_charge_pct_ye_mar2022", "All sexual offences, year to Mar 2022", "Sexual offences (national)", None),
-    ("sexoff_charge_pct_ye_mar2023", "All sexual offences, year to Mar 2023", "Sexual offences (national)", None),
-    ("wrn_hospital_charge_pct", "Hospitals, Jan 2019 to Oct 2022", "Hospitals", ("wrn_hospital_charges",
-                                                                               "wrn_hospital_reports")),
+    ("rape_charge_pct_2015_16", "Rape", "Rape (national)", None),
+    ("rape_charge_pct_ye_mar2021", "Rape", "Rape (national)", None),
+    ("rape_charge_pct_ye_jun2021", "Rape", "Rape (national)", None),
+    ("rape_charge_pct_ye_mar2022", "Rape", "Rape (national)", None),
+    ("rape_charge_pct_ye_sep2022", "Rape", "Rape (national)", ("rape_charges_ye_sep2022", "rape_recorded_ye_sep2022")),
+    ("rape_charge_pct_ye_mar2023", "Rape", "Rape (national)", None),
+    ("sexoff_charge_pct_2015_16", "All sexual offences", "Sexual offences (national)", None),
+    ("sexoff_charge_pct_ye_mar2022", "All sexual offences", "Sexual offences (national)", None),
+    ("sexoff_charge_pct_ye_mar2023", "All sexual offences", "Sexual offences (national)", None),
+    ("wrn_hospital_charge_pct", "Hospitals", "Hospitals", ("wrn_hospital_charges", "wrn_hospital_reports")),
 ]
+"""Comparators: (figure id of the percentage, what, group, ids of charges and reports where published).  Row
+labels add the period read from the figure."""
 
 CQC_TYPES = [
     ("cqc18_exposure", "Nudity or exposure"),
@@ -75,6 +75,16 @@ def period_text(fid: str) -> str:
     return note.removeprefix("Period: ") if note.startswith("Period: ") else "an unstated period"
 
 
+def short_period(fid: str) -> str:
+    """"year to Mar 2023" for a twelve-month period, else "Jan 2019 to Oct 2022"."""
+    f = ss.figure(fid)
+    if not (f.period_start and f.period_end):
+        return "period not stated"
+    if 364 <= (f.period_end - f.period_start).days <= 366:
+        return f"year to {f.period_end:%b %Y}"
+    return f"{f.period_start:%b %Y} to {f.period_end:%b %Y}"
+
+
 def fmt_int(x: float) -> str:
     return f"{x:,.0f}"
 
@@ -112,7 +122,7 @@ def claims_for_report(claims: pd.DataFrame) -> pd.DataFrame:
     holds = np.where(claims.holds, "yes", np.where(claims.known_discrepancy != "", "no (see note)", "no"))
     return pd.DataFrame({
         "Published statement": claims.statement,
-        "Source": claims.source + " " + claims.citation,
+        "Exact words and source": "“" + claims.quote + "” " + claims.citation,
         "Published": claims.published_text,
         "Computation": claims.computation,
         "Recomputed (95% CI)": [recomputed(r) for r in claims.itertuples()],
@@ -125,11 +135,11 @@ def comparator_table() -> pd.DataFrame:
     rows = []
     x, n = v("indy_police_charges"), v("indy_police_reports")
     ci = ss.proportion_ci(x, n, method="wilson").iloc[0]
-    rows.append(dict(label="Mental-health units, 2 years to 2024", group="Mental-health units", estimate=x / n,
+    rows.append(dict(label="Mental-health units (police returns)", group="Mental-health units", estimate=x / n,
                      lower=ci.lower, upper=ci.upper, charges=x, reports=n, figure_id="indy_police_charges"))
-    for pct_id, label, group, counts in COMPARATORS:
+    for pct_id, what, group, counts in COMPARATORS:
         f = ss.figure(pct_id)
-        row = dict(label=label, group=group, estimate=f.value / 100, lower=np.nan, upper=np.nan,
+        row = dict(label=f"{what}, {short_period(pct_id)}", group=group, estimate=f.value / 100, lower=np.nan, upper=np.nan,
                    charges=np.nan, reports=np.nan, figure_id=pct_id)
         if counts:
             cx, cn = v(counts[0]), v(counts[1])
@@ -161,7 +171,7 @@ def run(fig_dir: str | Path = FIG_DIR) -> PublishedSection:
         "forest": plots.forest_plot(
             comp, group="group", reference=x / n, xlabel="Charge or summons rate (95% Wilson interval)",
             title="Charge rates: mental-health units beside national and hospital figures",
-            highlight="Mental-health units, 2 years to 2024"),
+            highlight="Mental-health units (police returns)"),
         "cqc_types": plots.interval_bars(
             types, xlabel=f"Share of the {fmt_int(total)} sexual incidents (95% Wilson interval)",
             title="CQC 2018: sexual incidents on mental-health wards by type, April to June 2017",
@@ -178,7 +188,8 @@ def run(fig_dir: str | Path = FIG_DIR) -> PublishedSection:
         charge_exact_ci=fmt_ci(exact.lower, exact.upper),
         incidents=fmt_int(v("indy_sky_total_incidents")), referred=fmt_int(v("indy_sky_police_referrals")),
         referred_pct=fmt_pct(v("indy_sky_police_referrals") / v("indy_sky_total_incidents")),
-        nat_latest_label=nat_latest.label, nat_latest_pct=fmt_pct(nat_latest.estimate),
+        nat_latest_label=nat_latest.label, nat_latest_period=period_text(nat_latest.figure_id),
+        nat_latest_pct=fmt_pct(nat_latest.estimate),
         nat_latest_p=f"{tests.p_value.iloc[-1]:.2f}",
         nat_min_pct=fmt_pct(national.estimate.min()), nat_max_pct=fmt_pct(national.estimate.max()),
         hosp_pct=fmt_pct(hospitals.p2[0]), hosp_ratio=f"{hospitals.estimate[1]:.2f}",

@@ -65,7 +65,7 @@ def format_options(meta: dict[str, Any], fmt: str) -> dict[str, Any]:
     {'toc': True}
     """
     keys = ("toc", "toc-depth", "number-sections", "section-numbering", "page-numbering", "papersize", "fontsize",
-            "mainfont")
+            "mainfont", "css")
     opts = {k: meta[k] for k in keys if k in meta}
     fmts = meta.get("format")
     if isinstance(fmts, dict) and isinstance(fmts.get(fmt), dict):
@@ -100,6 +100,11 @@ def to_html(markdown: Path, output: Path, meta: dict[str, Any], cwd: Path) -> Pa
     args = [*_common(opts), "--to=html5", "--embed-resources", "--mathml", f"--output={output}", str(markdown)]
     if opts.get("number-sections"):
         args.insert(0, "--number-sections")
+    css = opts.get("css") or []
+    for sheet in [css] if isinstance(css, str) else css:  # Quarto's `css:` option; embedded in the HTML
+        if not (cwd / sheet).is_file():
+            raise RenderError(f"the stylesheet {sheet!r} named by `css:` in the front matter does not exist")
+        args.insert(0, f"--css={sheet}")
     _run(args, cwd, "HTML")
     return output
 
