@@ -9,6 +9,7 @@ later inline `charges ** 2` must read 729, which shows inline values are evaluat
 from __future__ import annotations
 
 import os
+
 import re
 import shutil
 import stat
@@ -305,6 +306,9 @@ import pathlib, sys
 args = sys.argv[1:]
 with open({log!r}, "a") as f:
     f.write(" ".join(args) + "\\n")
+with open({log!r} + ".env", "w") as f:
+    import os
+    f.write(os.environ.get("QUARTO_PYTHON", ""))
 code = {code}
 if code == 0:
     stem = pathlib.Path(args[1]).stem
@@ -333,6 +337,8 @@ def test_quarto_path(fixture_dir, tmp_path, monkeypatch, capsys):
     assert f"wrote {fixture_dir / 'fixture.html'}" in out and f"wrote {fixture_dir / 'fixture.pdf'}" in out
     assert "engine: quarto" in out
     assert (fixture_dir / "fixture.pdf").read_text() == "made by fake quarto"
+    # Quarto is told to run the chunks with this Python (its ssstats and ipykernel)
+    assert Path(str(log) + ".env").read_text() == sys.executable
 
 
 def test_quarto_failure_exit_code(fixture_dir, tmp_path, monkeypatch, capsys):

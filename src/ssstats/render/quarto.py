@@ -11,8 +11,10 @@ References
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -41,11 +43,16 @@ def render_quarto(path: Path, formats: list[str], quarto: str | None = None) -> 
     if quarto is None:
         raise RenderError("`engine`: 'quarto' was asked for but no `quarto` executable is on PATH; "
                           "use engine 'auto' or 'builtin'")
+    # Quarto runs the chunks with the Python that runs ssstats (its packages, its ipykernel), not whatever
+    # `python3` comes first on PATH; a QUARTO_PYTHON set by the user wins.
+    env = dict(os.environ)
+    env.setdefault("QUARTO_PYTHON", sys.executable)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     written = []
     for fmt in formats:
         qfmt, suffix = QUARTO_FORMATS[fmt]
         start = time.time()
-        proc = subprocess.run([quarto, "render", path.name, "--to", qfmt], cwd=path.parent)
+        proc = subprocess.run([quarto, "render", path.name, "--to", qfmt], cwd=path.parent, env=env)
         if proc.returncode != 0:
             raise RenderError(f"quarto render {path.name} --to {qfmt} failed with exit code {proc.returncode}",
                               returncode=proc.returncode)
