@@ -9,7 +9,6 @@ later inline `charges ** 2` must read 729, which shows inline values are evaluat
 from __future__ import annotations
 
 import os
-
 import re
 import shutil
 import stat
