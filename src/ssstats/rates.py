@@ -74,24 +74,77 @@ def _jeffreys_proportion(x, n, alpha):
     return np.where(x == 0, 0.0, lo), np.where(x == n, 1.0, hi)
 
 
+def _newton_increasing(fun, p0, args, maxiter: int = 200, rtol: float = 1e-14):
+    """Vectorised safeguarded Newton for increasing ``fun(p, *args) -> (value, derivative)`` on (0, 1).
+
+    Keeps a bracket [a, b] with fun(a) < 0 < fun(b) and falls back to bisection whenever a Newton step would leave
+    it, so it always converges; from a good start most elements need a handful of iterations.  Works on the
+    shrinking set of unconverged elements only.
+    """
+    p = np.clip(np.asarray(p0, dtype=float), 1e-300, 1 - 1e-16)
+    out = np.empty_like(p)
+    idx = np.arange(p.size)
+    a, b = np.zeros_like(p), np.ones_like(p)
+    sub = args
+    for _ in range(maxiter):
+        f, df = fun(p, *sub)
+        neg = f < 0
+        a = np.where(neg, p, a)
+        b = np.where(neg, b, p)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = p - f / df
+        ok = np.isfinite(step) & (step > a) & (step < b)
+        exact = f == 0  # a root: keep it (the bracket has collapsed onto it from one side)
+        new = np.where(exact, p, np.where(ok, step, 0.5 * (a + b)))
+        done = exact | (np.abs(new - p) <= rtol * new) | (b - a <= rtol * b)
+        out[idx[done]] = new[done]
+        if done.all():
+            return out
+        keep = ~done
+        idx, p, a, b = idx[keep], new[keep], a[keep], b[keep]
+        sub = tuple(arg[keep] for arg in sub)
+    raise SSStatsError("a mid-p limit did not converge; this is a bug in ssstats, please report it")  # pragma: no cover
+
+
 def _midp_proportion(x, n, alpha):
-    """Mid-p limits: solve P(X > x) + P(X = x)/2 = alpha/2 (lower) and P(X < x) + P(X = x)/2 = alpha/2."""
+    """Mid-p limits: solve P(X > x) + P(X = x)/2 = alpha/2 (lower) and P(X < x) + P(X = x)/2 = alpha/2 (upper).
+
+    Closed forms at the ends (lower limit alpha^(1/n) at x = n, upper 1 - alpha^(1/n) at x = 0); in between a
+    safeguarded Newton iteration from the Wilson limits, with the binomial tails as regularised incomplete beta
+    functions (P(X > x) = I_p(x + 1, n - x)) and their exact derivatives.
+    """
+    x = np.asarray(x, dtype=float)
+    n = np.asarray(n, dtype=float)
     a2 = alpha / 2
 
-    def upper_tail(p, x, n):  # P(X > x) + 0.5 P(X = x), increasing in p
-        return stats.binom.sf(x, n, p) + 0.5 * stats.binom.pmf(x, n, p) - a2
+    def pmf_and_slope(p, x, n, log_c):
+        pmf = np.exp(log_c + x * np.log(p) + (n - x) * np.log1p(-p))
+        return pmf, pmf * (x / p - (n - x) / (1 - p))
 
-    def lower_tail(p, x, n):  # P(X < x) + 0.5 P(X = x), decreasing in p
-        return stats.binom.cdf(x - 1, n, p) + 0.5 * stats.binom.pmf(x, n, p) - a2
+    def upper_tail(p, x, n, log_c, b_hi, b_lo):  # P(X > x) + 0.5 P(X = x) - alpha/2, increasing in p
+        pmf, dpmf = pmf_and_slope(p, x, n, log_c)
+        dsf = np.exp(x * np.log(p) + (n - x - 1) * np.log1p(-p) - b_hi)
+        return special.betainc(x + 1, n - x, p) + 0.5 * pmf - a2, dsf + 0.5 * dpmf
+
+    def lower_tail(p, x, n, log_c, b_hi, b_lo):  # alpha/2 - P(X < x) - 0.5 P(X = x), increasing in p
+        pmf, dpmf = pmf_and_slope(p, x, n, log_c)
+        dcdf = -np.exp((x - 1) * np.log(p) + (n - x) * np.log1p(-p) - b_lo)
+        return a2 - special.betainc(n - x + 1, x, 1 - p) - 0.5 * pmf, -(dcdf + 0.5 * dpmf)
 
     lo = np.zeros(x.shape)
     hi = np.ones(x.shape)
-    m = x > 0
-    if m.any():
-        lo[m] = _bisect(upper_tail, 0.0, 1.0, (x[m], n[m]))
-    m = x < n
-    if m.any():
-        hi[m] = _bisect(lower_tail, 0.0, 1.0, (x[m], n[m]))
+    top, bottom = (x == n) & (n > 0), (x == 0) & (n > 0)
+    lo[top] = alpha ** (1 / n[top])
+    hi[bottom] = 1 - alpha ** (1 / n[bottom])
+    inner = (x > 0) & (x < n)
+    if inner.any():
+        xi, ni = x[inner], n[inner]
+        log_c = special.gammaln(ni + 1) - special.gammaln(xi + 1) - special.gammaln(ni - xi + 1)
+        args = (xi, ni, log_c, special.betaln(xi + 1, ni - xi), special.betaln(xi, ni - xi + 1))
+        w_lo, w_hi = sm_prop.proportion_confint(xi, ni, alpha=alpha, method="wilson")
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            lo[inner] = _newton_increasing(upper_tail, w_lo, args)
+            hi[inner] = _newton_increasing(lower_tail, w_hi, args)
     return lo, hi
 
 
