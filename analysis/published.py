@@ -117,7 +117,10 @@ def claims_for_report(claims: pd.DataFrame) -> pd.DataFrame:
         def f(x):
             return f"{x:,.0f}" if abs(x) >= 1000 or float(x).is_integer() else f"{x:,.3g}"
 
-        return f"{f(r.recomputed)} ({f(r.lower)} to {f(r.upper)})" if np.isfinite(r.lower) else f(r.recomputed)
+        pct = "%" if r.published_text.endswith("%") else ""
+        if np.isfinite(r.lower):
+            return f"{f(r.recomputed)}{pct} ({f(r.lower)}{pct} to {f(r.upper)}{pct})"
+        return f"{f(r.recomputed)}{pct}"
 
     holds = np.where(claims.holds, "yes", np.where(claims.known_discrepancy != "", "no (see note)", "no"))
     return pd.DataFrame({
