@@ -117,7 +117,7 @@ def claims_for_report(claims: pd.DataFrame) -> pd.DataFrame:
         def f(x):
             return f"{x:,.0f}" if abs(x) >= 1000 or float(x).is_integer() else f"{x:,.3g}"
 
-        pct = "%" if r.published_text.endswith("%") else ""
+        pct = "%" if r.published_text.endswith("%") and r.kind != "implied_total" else ""
         if np.isfinite(r.lower):
             return f"{f(r.recomputed)}{pct} ({f(r.lower)}{pct} to {f(r.upper)}{pct})"
         return f"{f(r.recomputed)}{pct}"

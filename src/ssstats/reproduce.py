@@ -154,7 +154,7 @@ def check_claims(claims: pd.DataFrame | None = None, figures: pd.DataFrame | Non
     Returns
     -------
     pandas.DataFrame
-        One row per claim: ``claim_id, statement, published_text, recomputed, lower, upper, computation, holds,
+        One row per claim: ``claim_id, kind, statement, published_text, recomputed, lower, upper, computation, holds,
         known_discrepancy, source, citation``; ``lower``/``upper`` are the 95% Wilson interval for proportions
         and, for an implied total, the range of totals consistent with the published rounded percentage.
     """
@@ -180,7 +180,7 @@ def check_claims(claims: pd.DataFrame | None = None, figures: pd.DataFrame | Non
             holds = _within(comp.value, comp.value, rng)
         quoted = _row_figure(by_id, row.quoted_figure)
         rows.append(dict(
-            claim_id=row.claim_id, statement=row.statement, published_text=_published_text(pub),
+            claim_id=row.claim_id, kind=row.kind, statement=row.statement, published_text=_published_text(pub),
             recomputed=comp.value, lower=comp.lower, upper=comp.upper, computation=comp.shown,
             holds=holds, known_discrepancy=row.known_discrepancy or "",
             source=f"{quoted.publisher}, {quoted.title}", citation=f"[@{quoted.bibkey}]" if quoted.bibkey else "",
