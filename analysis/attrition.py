@@ -20,17 +20,31 @@ from ssstats import plots
 from ssstats.simulate import synthetic_units
 
 from . import make_synthetic
-from .published import fmt_ci, fmt_int, fmt_pct, v
+from .published import fmt_ci, fmt_int, fmt_pct, period_text, v
 
 ROOT = Path(__file__).resolve().parents[1]
 FIG_DIR = ROOT / "figures"
 SYNTHETIC_PATH = ROOT / "data" / "synthetic_units.csv"
 
-#: national charge/summons rates the press units are set against: (figure id of the percentage, label)
+#: national charge/summons rates the press units are set against: (figure id of the percentage, offence); the
+#: period of each is read from published_figures.csv (:func:`year_to`), not typed
 NATIONAL_RATES = [
-    ("rape_charge_pct_ye_mar2023", "rape, year to March 2023"),
-    ("sexoff_charge_pct_ye_mar2023", "all sexual offences, year to March 2023"),
+    ("rape_charge_pct_ye_mar2023", "rape"),
+    ("sexoff_charge_pct_ye_mar2023", "all sexual offences"),
 ]
+
+
+def year_to(fid: str) -> str:
+    """A published figure's period in words: "year to March 2023" for twelve months, else :func:`period_text`."""
+    f = ss.figure(fid)
+    if f.period_start and f.period_end and 364 <= (f.period_end - f.period_start).days <= 366:
+        return f"year to {f.period_end:%B %Y}"
+    return period_text(fid)
+
+
+def rate_label(fid: str, offence: str) -> str:
+    """``"rape, year to March 2023"``: the offence and the period of a national rate."""
+    return f"{offence}, {year_to(fid)}"
 
 #: how many units the synthetic-unit table shows (those with the most police reports)
 N_TABLE_UNITS = 10
@@ -60,16 +74,17 @@ class AttritionSection:
 
 def published_cascades() -> dict:
     """The cascades the published figures support, each with the nesting its source allows."""
+    police_period = period_text("indy_police_reports").split(" (")[0]  # without "(exact dates not given)"
     return {
-        "Trust returns, 2019 to November 2023": ss.Cascade(
+        f"Trust returns, {period_text('indy_sky_total_incidents')}": ss.Cascade(
             {"incidents": v("indy_sky_total_incidents"), "referred_to_police": v("indy_sky_police_referrals")},
             label="Trust FOI returns: incidents referred to the police"),
-        "Police returns, two years, 340 units": ss.Cascade(
+        f"Police returns, {police_period}, {fmt_int(v('atkins_units'))} units": ss.Cascade(
             {"police_reports": v("indy_police_reports"), "charges": v("indy_police_charges")},
             label="Police FOI returns: reports resulting in a charge"),
         # "Of those reports made on mixed-sex wards, 491 were ... referred to safeguarding, and 104 were reported
         # to the police": both out of the mixed-sex reports, and the source does not say the 104 are among the 491
-        "HSJ 2020, mixed-sex wards, April 2017 to October 2019": ss.Cascade(
+        f"HSJ 2020, mixed-sex wards, {period_text('hsj20_mixed')}": ss.Cascade(
             {"mixed-sex_ward_reports": v("hsj20_mixed"), "referred_to_safeguarding": v("hsj20_safeguarding"),
              "reported_to_police": v("hsj20_police")},
             nested=False, label="HSJ 2020: reports on mixed-sex wards, safeguarding and police"),
@@ -213,7 +228,7 @@ def run(fig_dir: str | Path = FIG_DIR, synthetic_path: str | Path = SYNTHETIC_PA
                   "(synthetic data)"),
         "press": plots.plot_no_event_probability(
             press.assign(unit=press["unit"].str.replace(r" \(.*\)", "", regex=True)),
-            {f"national charge rate, {label}": v(fid) / 100 for fid, label in NATIONAL_RATES},
+            {f"national charge rate, {rate_label(fid, label)}": v(fid) / 100 for fid, label in NATIONAL_RATES},
             title="How surprising is no charge at all? Units named in the press",
             xlabel="offences reported to the police", ylabel="probability of no charge at all"),
     }
@@ -279,8 +294,10 @@ def _numbers(cascades, units, syn_cascades, charge_fit, referral_fit, press) -> 
     lb, kf = press.iloc[0], press.iloc[1]
     rape_key, sex_key = (fid.split("_pct")[0] for fid, _ in NATIONAL_RATES)
     num.update(
-        nat_rape_pct=f"{v(NATIONAL_RATES[0][0]):g}%", nat_rape_label=NATIONAL_RATES[0][1],
-        nat_sexoff_pct=f"{v(NATIONAL_RATES[1][0]):g}%", nat_sexoff_label=NATIONAL_RATES[1][1],
+        nat_rape_pct=f"{v(NATIONAL_RATES[0][0]):g}%", nat_rape_label=rate_label(*NATIONAL_RATES[0]),
+        nat_sexoff_pct=f"{v(NATIONAL_RATES[1][0]):g}%", nat_sexoff_label=rate_label(*NATIONAL_RATES[1]),
+        nat_period=year_to(NATIONAL_RATES[0][0]) if year_to(NATIONAL_RATES[0][0]) == year_to(NATIONAL_RATES[1][0])
+        else f"{year_to(NATIONAL_RATES[0][0])} and {year_to(NATIONAL_RATES[1][0])}",
         lb_rapes=fmt_int(v("littlebrook_rapes")), lb_other=fmt_int(v("littlebrook_other_offences")),
         lb_n=fmt_int(lb.n), lb_years=fmt_int(lb.years), lb_beds=fmt_int(v("littlebrook_beds")),
         lb_p0=f"{lb[f'p_zero_{rape_key}']:.2f}", lb_p0_words=odds_words(lb[f"p_zero_{rape_key}"]),

@@ -255,6 +255,24 @@ def test_section_cascades_have_the_right_nesting(section, ref):
     assert trust.overall[2] == pytest.approx(ref[(982, 19899)].wilson_upper, rel=1e-8)
 
 
+def test_section_labels_read_periods_and_units_from_the_data(section):
+    # the cascade names and the national rates' periods in Table 2, Figure 6 and Table 4 come from
+    # published_figures.csv, not typed: compare with the figures' own periods
+    import ssstats as ss
+
+    sec, _ = section
+    names = list(sec.cascades)
+    end = ss.figure("indy_sky_total_incidents").period_end
+    assert f"to {end:%B %Y}" in names[0]
+    assert f"{ss.figure('atkins_units').value:,.0f} units" in names[1]
+    hsj = ss.figure("hsj20_mixed")
+    assert f"{hsj.period_start:%B %Y} to {hsj.period_end:%B %Y}" in names[2]
+    assert list(sec.cascade_table["Cascade"].unique()) == names
+    rape = ss.figure("rape_charge_pct_ye_mar2023")
+    assert sec.numbers["nat_rape_label"] == f"rape, year to {rape.period_end:%B %Y}"
+    assert sec.numbers["nat_period"] == f"year to {rape.period_end:%B %Y}"
+
+
 def test_section_press_units(section, ref):
     sec, _ = section
     p = sec.press.set_index("unit")

@@ -257,6 +257,11 @@ def test_single_unit():
     assert any("fewer than 2" in n for n in r.notes)
     r = funnel([7], [50], overdispersion="additive", tau2_method="REML")
     assert np.isnan(r.tau2)
+    # the model-based adjustments are fitted across units: a single unit is refused, naming the way out
+    with pytest.raises(SSStatsError, match=r"overdispersion='beta-binomial'.*at least 2 units; got 1"):
+        funnel([7], [50], overdispersion="beta-binomial")
+    with pytest.raises(SSStatsError, match=r"overdispersion='negative-binomial'.*at least 2 units; got 1"):
+        funnel([7], [50.0], kind="rate", overdispersion="negative-binomial")
 
 
 def test_all_units_identical():
@@ -316,6 +321,29 @@ def test_bad_input_names_the_unit():
 
 
 # ------------------------------------------------------------------------------------------------ plots
+
+def test_default_labels_never_name_a_unit_with_a_small_count():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    # every unit far outside the limits: 'A' (6 of 8) and 'D' (30 of 40) are outside, but 'A' has counts 1-7
+    x = pd.Series([6, 2, 3, 30, 4, 5], index=list("ABCDEF"))
+    n = [8, 100, 120, 40, 110, 130]
+    r = funnel(x, n)
+    assert r.units.set_index("unit").loc[["A", "D"], "flag"].str.startswith("high").all()
+    texts = {t.get_text() for t in r.plot().axes[0].texts}
+    assert "D" in texts and "A" not in texts
+    # for rates the denominator is exposure, not a count: only the numerator decides
+    r = funnel(pd.Series([7, 30, 30, 90], index=list("WXYZ")), [1.0, 100.0, 100.0, 100.0], kind="rate")
+    assert (r.units.set_index("unit").loc[["W", "Z"], "flag"] == "high at 99.8%").all()
+    texts = {t.get_text() for t in r.plot().axes[0].texts}
+    assert "Z" in texts and "W" not in texts
+    # labels named by the caller are drawn as asked
+    assert {t.get_text() for t in r.plot(labels=["W"]).axes[0].texts} == {"W"}
+    plt.close("all")
+
 
 def test_plot_draws_limits_points_and_labels():
     import matplotlib

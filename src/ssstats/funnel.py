@@ -428,9 +428,17 @@ def _predictive(ctx: _Context, dist_of, model, boundary: bool, what: str) -> _Ad
     return _Adjustment(limits, z, p, phi=_phi(ctx), model=model)
 
 
+def _need_units(ctx: _Context, what: str) -> None:
+    """A model-based adjustment is fitted across units: refuse a single unit, naming the way out."""
+    if ctx.x.size < 2:
+        raise SSStatsError(f"`overdispersion={what!r}` fits a model across units and needs at least 2 units; got "
+                           f"{ctx.x.size} (use overdispersion=None for a single unit)")
+
+
 def _adj_beta_binomial(ctx: _Context) -> _Adjustment:
     from .units import fit_beta_binomial
 
+    _need_units(ctx, "beta-binomial")
     fit = fit_beta_binomial(ctx.x, ctx.d)
     rho, t = float(fit.rho), ctx.theta
     if rho <= 0:
@@ -442,6 +450,7 @@ def _adj_beta_binomial(ctx: _Context) -> _Adjustment:
 def _adj_negative_binomial(ctx: _Context) -> _Adjustment:
     from .units import fit_negative_binomial
 
+    _need_units(ctx, "negative-binomial")
     fit = fit_negative_binomial(ctx.x, ctx.d)
     alpha, t = float(fit.alpha), ctx.theta
     if alpha <= 0 or getattr(fit, "boundary", False):
@@ -655,7 +664,10 @@ def funnel(numerator, denominator, kind: str = "proportion", target=None, levels
     SSStatsError
         Negative, non-integer or missing numerators; non-positive or missing denominators; numerator above
         denominator for proportions; a target outside its range; no events at all (the pooled target would be
-        0); unknown methods or combinations (``'wilson'`` limits for rates, ``'beta-binomial'`` for rates).
+        0); unknown methods or combinations (``'wilson'`` limits for rates, ``'beta-binomial'`` for rates); a
+        single unit with ``'beta-binomial'`` or ``'negative-binomial'`` overdispersion (no model can be fitted
+        across one unit; the multiplicative and additive adjustments instead leave its limits unadjusted and say
+        so in ``notes``).
 
     Notes
     -----

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from ._style import PALETTE, apply_style
@@ -14,15 +15,30 @@ __all__ = ["plot_funnel", "plot_funnels"]
 _LEVEL_COLOURS = (PALETTE["orange"], PALETTE["red"], PALETTE["purple"], PALETTE["sky"])
 
 
+def _disclosive(result, units):
+    """Units whose counts :func:`ssstats.suppress` would hide (1 to 7 under the NHS Digital rule): a name set
+    beside such a point would publish a small count about a named unit."""
+    from ..disclosure import suppress
+
+    counts = {"numerator": units["numerator"].to_numpy(dtype=np.int64)}
+    if result.kind == "proportion":  # the denominator is a count too (rates and ratios: exposure, expected)
+        counts["denominator"] = units["denominator"].to_numpy(dtype=np.int64)
+    shown = suppress(pd.DataFrame(counts, index=units.index), secondary=False, base=1)
+    return (shown == "*").any(axis=1).to_numpy()
+
+
 def _unit_labels(result, labels, max_labels: int):
     """Which units to label: ``None`` -> those outside the widest limits (the ``max_labels`` most extreme by
-    p-value); ``False`` -> none; a list -> those."""
+    p-value) whose counts :func:`ssstats.suppress` would show, so that no small count is named; ``False`` -> none;
+    a list -> those (the caller's choice)."""
     u = result.units
     if labels is False:
         return u.iloc[0:0]
     if labels is None:
         key = f"{100 * max(result.levels):.10g}"
         out = u[u[f"high_{key}"] | u[f"low_{key}"]]
+        if len(out):
+            out = out[~_disclosive(result, out)]
         return out.sort_values("p_value", kind="stable").head(max_labels)
     wanted = set(labels)
     return u[u["unit"].isin(wanted)]
@@ -38,7 +54,10 @@ def plot_funnel(result, labels=None, show_unadjusted: bool = True, title: str | 
     result : FunnelResult
     labels : None, False or sequence
         Units to name on the plot: by default those outside the widest limits (at most ``max_labels``, the most
-        extreme first); ``False`` for none.  Labels are unit identifiers only, never counts.
+        extreme first) except those with a count that :func:`ssstats.suppress` would hide (the numerator, and for
+        proportions the denominator, from 1 to 7: a named point would publish it); ``False`` for none; a sequence
+        names exactly those units (the caller then answers for disclosure).  Labels are unit identifiers only,
+        never counts.
     show_unadjusted : bool
         With an overdispersion adjustment, also draw the unadjusted limits (thin dashed grey lines).
     title : str, optional
