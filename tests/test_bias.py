@@ -113,6 +113,23 @@ def test_bad_inputs():
         bias_analysis(5, ("uniform", 1.1, 1.5))
 
 
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(observed={}, reporting={}), "`observed` must hold at least one count; got an empty dict"),
+    (dict(observed=5, reporting=0.5, nested="no"), "`nested` must be True or False; got 'no'"),
+    (dict(observed=5, reporting=1.5), r"prior for 'reporting: count': a constant must be a probability .*got 1.5"),
+    (dict(observed=5, reporting=float("nan")), r"prior for 'reporting: count': a constant .*got nan"),
+    (dict(observed=5, reporting=("constant", -0.2)), r"constant must be a probability .*got -0.2"),
+    (dict(observed=5, reporting=("logit-normal", float("nan"), 1)), r"logit-normal needs a finite mu .*got \(nan"),
+    (dict(observed=5, reporting=("beta", float("nan"), 2)), r"beta needs both shapes > 0; got \(nan"),
+    (dict(observed=5, reporting=0.5, misclassification={"x": 0.9}), "`misclassification` names 'x'"),
+    (dict(observed=2.5, reporting=0.5), r"`observed` must be a whole number .*2.5 for unit 'count'"),
+    (dict(observed=5, reporting=0.5, seed=None), "`seed` is required"),
+])
+def test_bad_inputs_are_named(kwargs, match):
+    with pytest.raises(SSStatsError, match=match):
+        bias_analysis(n_draws=1000, **kwargs)
+
+
 def test_plot_and_priors_table():
     res = bias_analysis({"incidents": 1120, "police": 56}, {"incidents": ("trapezoidal", .3, .5, .7, .9),
                                                             "police": ("beta", 16, 84)}, n_draws=5000, seed=1)
@@ -138,3 +155,8 @@ def test_section_runs_and_labels_synthetic(tmp_path, monkeypatch):
     assert set(sec.priors_table["scenario"]) == set(sec.scenario_text["scenario"])
     assert sec.numbers["uk_within"] == "within"
     assert sec.numbers["csew_pct"] == "16%"
+    # numbers in titles and prose follow the settings and the data, none typed
+    assert sec.numbers["n_boot"] == "60" and "60 bootstrap replicates" in sec.figures["uk"].axes[0].get_title()
+    assert sec.numbers["csew_prior"] == "Beta(16, 84)"  # the CSEW's 16 in 100, weight 100: by hand
+    assert (sec.numbers["hare_animals"], sec.numbers["hare_occasions"], sec.numbers["uk_lists"]) == ("68", "6", "5")
+    assert "median 16%" in sec.scenario_text.set_index("scenario").loc["Correlated", "assumption"]

@@ -51,6 +51,16 @@ def test_bad_inputs():
         relative_completeness([0, 0, 0, 0], [1, 1, 1, 1])
     with pytest.raises(SSStatsError, match="whole number"):
         relative_completeness([1, 2.5, 3, 4], [1, 1, 1, 1])
+    with pytest.raises(SSStatsError, match="`flag_below` must be a number greater than 0; got True"):
+        relative_completeness([1, 2, 3, 4], [1, 1, 1, 1], flag_below=True)
+    with pytest.raises(SSStatsError, match="`counts` must be finite; got a value that is missing"):
+        relative_completeness([1, np.nan, 3, 4], [1, 1, 1, 1])
+    with pytest.raises(SSStatsError, match="same length"):
+        relative_completeness([1, 2, 3, 4], [1, 1, 1])
+    # a NumPy number is a number
+    a = relative_completeness([1, 2, 3, 4], [1, 1, 1, 1], flag_below=np.float64(0.5)).table
+    b = relative_completeness([1, 2, 3, 4], [1, 1, 1, 1], flag_below=0.5).table
+    pd.testing.assert_frame_equal(a, b)
 
 
 def test_plot():

@@ -179,6 +179,36 @@ def test_bad_names(uk):
         fit_mse(uk, count="n")
     with pytest.raises(SSStatsError, match="`seed` is required"):
         fit_mse(uk, count="count", interval="bootstrap")
+    with pytest.raises(SSStatsError, match="`threshold` must be a p-value between 0 and 1; got 2"):
+        fit_mse(uk, count="count", model="stepwise", threshold=2)
+    with pytest.raises(SSStatsError, match="`threshold` must be a p-value between 0 and 1; got True"):
+        fit_mse(uk, count="count", model="stepwise", threshold=True)
+    with pytest.raises(SSStatsError, match="`criterion` must be one of 'aic', 'bic'; got 'AIC'"):
+        fit_mse(uk, count="count", model="best", criterion="AIC")
+    with pytest.raises(SSStatsError, match="`n_boot` must be an integer of at least 10; got 5"):
+        fit_mse(uk, count="count", interval="bootstrap", n_boot=5, seed=1)
+    with pytest.raises(SSStatsError, match=r"`level` must be strictly between 0 and 1 \(give 0.95"):
+        fit_mse(uk, count="count", level=95)
+    # a NumPy number is a number: the same stepwise path as with a float
+    a = fit_mse(uk, count="count", model="stepwise", threshold=np.float32(0.02))
+    assert a.terms == fit_mse(uk, count="count", model="stepwise", threshold=0.02).terms
+
+
+def test_missing_counts_and_histories_are_named():
+    d = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [10, np.nan, 3]})
+    with pytest.raises(SSStatsError, match="`count` must be finite; got a value that is missing.*position 1"):
+        fit_mse(d, count="count")
+    d = pd.DataFrame({"A": [1, np.nan, 1], "B": [0, 1, 1], "count": [10, 12, 3]})
+    with pytest.raises(SSStatsError, match="column 'A' must hold only 0 and 1; got nan for row 1"):
+        fit_mse(d, count="count")
+
+
+@pytest.mark.parametrize("model, interval", [("main", "lognormal"), ("stepwise", "lognormal"),
+                                             ("best", "lognormal"), ("main", "profile"), ("main", "bootstrap")])
+def test_no_overlap_refused_by_every_model_and_interval(model, interval):
+    d = pd.DataFrame({"A": [1, 0], "B": [0, 1], "count": [30, 40]})
+    with pytest.raises(SSStatsError, match=r"does not exist.*share no record.*chapman"):
+        fit_mse(d, count="count", model=model, interval=interval, seed=1, progress=False)
 
 
 def test_empty_overlap_term_handled_as_sparsemse(uk):

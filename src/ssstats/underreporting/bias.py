@@ -71,9 +71,15 @@ def _check_beta(a, b):
 
 
 def _check_logitnormal(mu, sigma):
-    if not sigma >= 0:
-        raise ValueError(f"needs sigma >= 0; got {sigma}")
+    if not (np.isfinite(mu) and np.isfinite(sigma) and sigma >= 0):
+        raise ValueError(f"needs a finite mu and a finite sigma >= 0; got ({mu}, {sigma})")
     return mu, sigma
+
+
+def _check_constant(value):
+    if not 0 <= value <= 1:  # also refuses NaN
+        raise ValueError(f"must be a probability between 0 and 1; got {value}")
+    return (value,)
 
 
 def _tri_ppf(u, lo, mode, hi):
@@ -111,7 +117,7 @@ def _beta_ppf(u, a, b):
 
 
 DISTRIBUTIONS: dict[str, tuple[Callable, Callable, Callable]] = {
-    "constant": (lambda v: (v,), lambda rng, n, v: np.full(n, float(v)), lambda u, v: np.full(u.shape, float(v))),
+    "constant": (_check_constant, lambda rng, n, v: np.full(n, float(v)), lambda u, v: np.full(u.shape, float(v))),
     "uniform": (_check_uniform, lambda rng, n, lo, hi: rng.uniform(lo, hi, n), lambda u, lo, hi: lo + (hi - lo) * u),
     "triangular": (_check_triangular, lambda rng, n, lo, m, hi: (rng.triangular(lo, m, hi, n) if lo < hi else
                                                                   np.full(n, lo)), _tri_ppf),
@@ -128,7 +134,10 @@ logit scale)."""
 
 def _parse_spec(spec, name: str) -> tuple[str, tuple[float, ...]]:
     if isinstance(spec, (int, float, np.integer, np.floating)) and not isinstance(spec, bool):
-        return "constant", (float(spec),)
+        try:
+            return "constant", _check_constant(float(spec))
+        except ValueError as err:
+            raise SSStatsError(f"prior for {name!r}: a constant {err}") from None
     if not isinstance(spec, (tuple, list)) or not spec or not isinstance(spec[0], str):
         raise SSStatsError(f"prior for {name!r} must be a number or a tuple like ('beta', 16.5, 84.5); got {spec!r}")
     dist = spec[0]
@@ -250,6 +259,10 @@ def bias_analysis(observed, reporting, misclassification=None, correlation=None,
     if not isinstance(observed, Mapping):
         observed = {"count": observed}
     stages = list(observed)
+    if not stages:
+        raise SSStatsError("`observed` must hold at least one count; got an empty dict")
+    if not isinstance(nested, (bool, np.bool_)):
+        raise SSStatsError(f"`nested` must be True or False; got {nested!r}")
     obs = as_counts(np.array([observed[s] for s in stages], dtype=object), "observed", labels=stages)
     rep = _as_stage_dict(reporting, stages, "reporting")
     mis = _as_stage_dict(misclassification, stages, "misclassification") if misclassification is not None else {}

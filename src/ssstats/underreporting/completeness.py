@@ -156,7 +156,8 @@ def relative_completeness(counts, exposure, benchmark: str = "top_quartile", lev
     if x.sum() == 0:
         raise SSStatsError("`counts` are all 0: no unit records anything, so no benchmark rate can be set")
     (level,) = check_levels(level)
-    if not (isinstance(flag_below, (int, float)) and flag_below > 0):
+    if (isinstance(flag_below, (bool, np.bool_)) or not isinstance(flag_below, (int, float, np.integer, np.floating))
+            or not flag_below > 0):
         raise SSStatsError(f"`flag_below` must be a number greater than 0; got {flag_below!r}")
     R, assumption = fn(x, e)
     lo, hi = RATE_METHODS["exact"](x, np.ones_like(x), 1 - level)  # limits for the Poisson mean (exposure 1)

@@ -487,7 +487,8 @@ def fit_mse(data, count: str | None = None, model="main", interval: str = "logno
     interval_fn = check_method(interval, INTERVALS, "interval")
     if criterion not in ("aic", "bic"):
         raise SSStatsError(f"`criterion` must be one of 'aic', 'bic'; got {criterion!r}")
-    if not (isinstance(threshold, (int, float)) and 0 <= threshold <= 1):
+    if (isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, (int, float, np.integer, np.floating))
+            or not 0 <= threshold <= 1):
         raise SSStatsError(f"`threshold` must be a p-value between 0 and 1; got {threshold!r}")
     pm = PairModels(table.H)
     if not isinstance(n_boot_models, (int, np.integer)) or isinstance(n_boot_models, bool) or n_boot_models < 1:
