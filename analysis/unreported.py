@@ -21,17 +21,18 @@ from ssstats.simulate import synthetic_linked_lists
 from ssstats.simulate.lists import SYNTHETIC_LISTS
 from ssstats.underreporting import closed_population
 
-from .published import fmt_int, fmt_pct, v
+from .published import fmt_int, fmt_pct, period_text, v
 
 ROOT = Path(__file__).resolve().parents[1]
 FIG_DIR = ROOT / "figures"
 UK_PATH = ROOT / "data" / "uk2013_modern_slavery_5lists.csv"
 HARE_PATH = ROOT / "data" / "hare_capture_histories.csv"
-#: the published UK 2013 range, typed with its source (Silverman 2014)
 
 SEED = 20240601  # every random step of this section
 N_DRAWS = 1_000_000
 N_BOOT = 1000
+#: the prior weight ("effective sample size") given to the CSEW rate in the bias analysis: an assumption
+PRIOR_WEIGHT = 100
 
 
 def cite(fid: str) -> str:
@@ -46,22 +47,29 @@ def scenarios() -> dict:
     """Named scenarios: priors for the share of true incidents that trusts record, and the share of
     police-reportable offences that reach the police.
 
-    The CSEW's 16% (victims of rape or assault by penetration who told the police) is written as a beta prior
-    with the weight of 100 respondents: Beta(16, 84), mean 16%.  How far a general-population survey carries to
-    inpatients is itself uncertain, so the other scenarios bracket it.
+    The CSEW's rate (victims of rape or assault by penetration who told the police) is written as a beta prior
+    with the weight of :data:`PRIOR_WEIGHT` respondents.  How far a general-population survey carries to
+    inpatients is itself uncertain, so the other scenarios bracket it.  Every number in a scenario's text is read
+    from its priors.
     """
     p = v("csew_told_police_pct") / 100
-    k = 100  # prior weight ("effective sample size") given to the survey rate: an assumption
+    k = PRIOR_WEIGHT
+    recorded = ("trapezoidal", 0.3, 0.5, 0.7, 0.9)
+    staff_high = 0.5
+    corr_recorded, corr_sigma, corr = ("beta", 12, 8), 0.4, 0.5
+    _, a, b, c, d = recorded
     return {
         "CSEW rate": {
-            "recorded": ("trapezoidal", 0.3, 0.5, 0.7, 0.9),
+            "recorded": recorded,
             "to_police": ("beta", p * k, (1 - p) * k),
-            "text": "trusts record 30% to 90% of incidents (most likely 50% to 70%); the CSEW rate carries over",
+            "text": f"trusts record {a:.0%} to {d:.0%} of incidents (most likely {b:.0%} to {c:.0%}); the CSEW rate "
+                    f"carries over",
         },
         "Staff report more": {
-            "recorded": ("trapezoidal", 0.3, 0.5, 0.7, 0.9),
-            "to_police": ("triangular", p, 0.3, 0.5),
-            "text": "on a ward, staff can report to the police for a patient: between the CSEW rate and 50%",
+            "recorded": recorded,
+            "to_police": ("triangular", p, 0.3, staff_high),
+            "text": f"on a ward, staff can report to the police for a patient: between the CSEW rate and "
+                    f"{staff_high:.0%}",
         },
         "Patients less believed": {
             "recorded": ("triangular", 0.2, 0.4, 0.7),
@@ -69,11 +77,11 @@ def scenarios() -> dict:
             "text": "recording is poorer and fewer offences reach the police than in the CSEW",
         },
         "Correlated": {
-            "recorded": ("beta", 12, 8),
-            "to_police": ("logit-normal", float(np.log(p / (1 - p))), 0.4),
-            "correlation": 0.5,
-            "text": "recording (mean 60%) and reporting to the police (median 16%) move together (Gaussian copula, "
-                    "correlation 0.5)",
+            "recorded": corr_recorded,
+            "to_police": ("logit-normal", float(np.log(p / (1 - p))), corr_sigma),
+            "correlation": corr,
+            "text": f"recording (mean {corr_recorded[1] / (corr_recorded[1] + corr_recorded[2]):.0%}) and reporting "
+                    f"to the police (median {p:.0%}) move together (Gaussian copula, correlation {corr:g})",
         },
     }
 
@@ -115,7 +123,8 @@ def run_cqc() -> tuple[pd.DataFrame, object]:
     obs = v("cqc18_incidents")
     rows = []
     for label, rep in [("a quarter recorded", 0.25), ("half recorded", 0.5), ("three quarters recorded", 0.75),
-                       ("30% to 90% (uncertain)", (0.3, 0.9))]:
+                       ("{:.0%} to {:.0%} (uncertain)", (0.3, 0.9))]:
+        label = label.format(*rep) if isinstance(rep, tuple) else label
         res = ss.multiplier_estimate(obs, rep, seed=SEED)
         t = res.table.set_index("method")
         rows.append({"recording completeness": label, "estimated incidents": round(t.loc["delta", "estimate"]),
@@ -160,9 +169,9 @@ def run_uk():
 
 def _stepwise_sentence(fit) -> str:
     if not fit.terms:
-        return ("Stepwise selection [@chan2021sparsemse] keeps the independence model here: with three lists, "
-                "dependence of this kind is hard to detect from the overlaps alone, and an estimate is only as good "
-                "as its model of the dependence.")
+        return (f"Stepwise selection [@chan2021sparsemse] keeps the independence model here: with "
+                f"{len(fit.lists)} lists, dependence of this kind is hard to detect from the overlaps alone, and an "
+                f"estimate is only as good as its model of the dependence.")
     return (f"Stepwise selection [@chan2021sparsemse] adds {', '.join(t.replace('_', ' ') for t in fit.terms)} "
             f"and estimates {fit.estimate:,.0f}; an estimate is only as good as its model of the dependence.")
 
@@ -200,7 +209,8 @@ def run(fig_dir: str | Path = FIG_DIR) -> UnreportedSection:
         {"model": "published (Silverman 2014)", "estimate": np.nan,
          "95% interval": f"{lo_pub:,.0f} to {hi_pub:,.0f}", "interval": "published range"},
     ])
-    hare = closed_population(pd.read_csv(HARE_PATH, comment="#"))
+    hare_histories = pd.read_csv(HARE_PATH, comment="#")
+    hare = closed_population(hare_histories)
     ht = hare.table
     hare_table = ht[ht["model"].isin(["M0", "Mt", "Mh Poisson2", "Mth Poisson2", "Mb"])][
         ["model", "abundance", "stderr", "deviance", "df", "AIC"]].round({"abundance": 1, "stderr": 1,
@@ -211,7 +221,7 @@ def run(fig_dir: str | Path = FIG_DIR) -> UnreportedSection:
             title="Bias analysis, CSEW scenario: systematic error alone and with random error"),
         "synthetic": plots.plot_mse_compare(
             syn_fits, title="MSE on synthetic linked lists", synthetic=True, truth=truth),
-        "uk": step.plot(title="UK 2013 modern slavery: stepwise MSE, 1,000 bootstrap replicates",
+        "uk": step.plot(title=f"UK 2013 modern slavery: stepwise MSE, {N_BOOT:,} bootstrap replicates",
                         reference=(lo_pub, hi_pub), reference_label="published range (Silverman 2014)"),
     }
     for name, fig in figs.items():
@@ -221,6 +231,11 @@ def run(fig_dir: str | Path = FIG_DIR) -> UnreportedSection:
     num = {
         "incidents": fmt_int(v("indy_sky_total_incidents")),
         "reports": fmt_int(v("indy_police_reports")),
+        "incidents_period": period_text("indy_sky_total_incidents"),
+        "reports_period": period_text("indy_police_reports"),
+        "csew_prior": f"Beta({scen['CSEW rate']['to_police'][1]:g}, {scen['CSEW rate']['to_police'][2]:g})",
+        "prior_weight": fmt_int(PRIOR_WEIGHT),
+        "n_boot": fmt_int(N_BOOT),
         "csew_pct": fmt_pct(v("csew_told_police_pct") / 100, 0),
         "csew_inc_median": fmt_int(csew.loc["incidents", "median"]),
         "csew_inc_ci": csew.loc["incidents", "95% interval (with random error)"],
@@ -231,12 +246,14 @@ def run(fig_dir: str | Path = FIG_DIR) -> UnreportedSection:
         "cqc": fmt_int(v("cqc18_incidents")),
         "cqc_half": fmt_int(cqc_table.iloc[1]["estimated incidents"]),
         "syn_truth": fmt_int(truth),
+        "syn_lists": str(len(syn_fits["stepwise (SparseMSE)"].lists)),
         "syn_observed": fmt_int(syn_fits["stepwise (SparseMSE)"].n_observed),
         "syn_main": fmt_int(syn_fits["independence (main effects)"].estimate),
         "syn_best": fmt_int(syn_fits["best AIC"].estimate),
         "syn_best_ci": f"{syn_fits['best AIC'].lower:,.0f} to {syn_fits['best AIC'].upper:,.0f}",
         "syn_step_sentence": _stepwise_sentence(syn_fits["stepwise (SparseMSE)"]),
         "uk_observed": fmt_int(step.n_observed),
+        "uk_lists": str(len(step.lists)),
         "uk_step": fmt_int(step.estimate),
         "uk_step_ci": f"{step.lower:,.0f} to {step.upper:,.0f}",
         "uk_terms": len(step.terms),
@@ -245,6 +262,8 @@ def run(fig_dir: str | Path = FIG_DIR) -> UnreportedSection:
         "uk_within": "within" if lo_pub <= step.estimate <= hi_pub else "outside",
         "hare_mthp": f"{ht.set_index('model').loc['Mth Poisson2', 'abundance']:.1f}",
         "hare_mthp_se": f"{ht.set_index('model').loc['Mth Poisson2', 'stderr']:.1f}",
+        "hare_animals": fmt_int(len(hare_histories)),
+        "hare_occasions": str(hare_histories.shape[1]),
     }
     return UnreportedSection(bias_table=bias_table, priors_table=priors_table, scenario_text=scenario_text,
                              cqc_table=cqc_table, synthetic_histories=hist, synthetic_table=syn_table,
