@@ -253,7 +253,11 @@ def _numbers(cascades, units, syn_cascades, charge_fit, referral_fit, press) -> 
                charge_ci=fmt_ci(p.lower, p.upper), charge_lost=fmt_int(p.lost), units=fmt_int(v("atkins_units")))
     h = hsj.set_index("stage")
     mixed, single = v("hsj20_mixed"), v("hsj20_single_sex")
+    # the qualifiers as published ("at least 1,019"): a total with a qualified part carries the qualifier
+    mixed_q = ss.figure("hsj20_mixed").qualifier
     num.update(hsj_mixed=fmt_int(mixed), hsj_single=fmt_int(single), hsj_total=fmt_int(mixed + single),
+               hsj_mixed_text=ss.figure("hsj20_mixed").text,
+               hsj_total_text=f"{mixed_q} {fmt_int(mixed + single)}".strip(),
                hsj_safeguarding=fmt_int(h.loc["referred_to_safeguarding", "count"]),
                hsj_police=fmt_int(h.loc["reported_to_police", "count"]),
                hsj_safeguarding_pct=fmt_pct(h.loc["referred_to_safeguarding", "estimate"]),

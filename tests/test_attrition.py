@@ -271,6 +271,8 @@ def test_section_labels_read_periods_and_units_from_the_data(section):
     rape = ss.figure("rape_charge_pct_ye_mar2023")
     assert sec.numbers["nat_rape_label"] == f"rape, year to {rape.period_end:%B %Y}"
     assert sec.numbers["nat_period"] == f"year to {rape.period_end:%B %Y}"
+    # HSJ published "at least 1,019": the qualifier stays with the number and with the total built on it
+    assert sec.numbers["hsj_mixed_text"] == "at least 1,019" and sec.numbers["hsj_total_text"] == "at least 1,305"
 
 
 def test_section_press_units(section, ref):
