@@ -28,8 +28,11 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS_PATH = ROOT / "data" / "simulation_results.csv"
 FIGURE_NAME = "simulation_coverage"
 
-#: the settings the report's body relies on (the charge proportion 26 / 1,374)
+#: the settings the report's body relies on (the charge proportion 26 / 1,374; tests check it against data/)
 CHARGE_TRIALS = 1374
+#: "small" in the appendix's prose and tables: at most this many trials (proportions) or expected events (rates)
+SMALL_TRIALS = 100
+SMALL_EVENTS = 5
 
 _PROPORTION_ORDER = ["wald", "agresti_coull", "wilson", "jeffreys", "mid_p", "exact"]
 _RATE_ORDER = ["wald", "score", "jeffreys", "mid_p", "byar", "exact"]
@@ -66,12 +69,14 @@ def proportion_table(results: pd.DataFrame) -> pd.DataFrame:
     d = results[results["study"] == "proportion"]
     at = d[d["trials"] == CHARGE_TRIALS].groupby("method")
     every = d.groupby("method")
+    one = f"n = {CHARGE_TRIALS:,}"
+    span = f"n {int(d['trials'].min()):,} to {int(d['trials'].max()):,}"
     out = pd.DataFrame({
-        "mean coverage, n = 1,374": at["coverage"].mean(),
-        "lowest coverage, n = 1,374": at["coverage"].min(),
-        "mean width, n = 1,374": at["mean_width"].mean(),
-        "mean coverage, n 20 to 2,000": every["coverage"].mean(),
-        "lowest coverage, n 20 to 2,000": every["coverage"].min(),
+        f"mean coverage, {one}": at["coverage"].mean(),
+        f"lowest coverage, {one}": at["coverage"].min(),
+        f"mean width, {one}": at["mean_width"].mean(),
+        f"mean coverage, {span}": every["coverage"].mean(),
+        f"lowest coverage, {span}": every["coverage"].min(),
         "settings below 93%": every["coverage"].apply(lambda c: f"{(c < 0.93).mean():.0%}"),
     })
     out = out.reindex([m for m in _PROPORTION_ORDER if m in out.index])
@@ -80,15 +85,16 @@ def proportion_table(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def rate_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Exact coverage of the Poisson intervals: expected counts up to 5 and up to 30."""
+    """Exact coverage of the Poisson intervals: expected counts up to :data:`SMALL_EVENTS` and over the whole range."""
     d = results[results["study"] == "rate"]
-    small = d[d["true_value"] <= 5].groupby("method")
+    small = d[d["true_value"] <= SMALL_EVENTS].groupby("method")
     every = d.groupby("method")
+    lo, hi = f"{d['true_value'].min():g}", f"{d['true_value'].max():g}"
     out = pd.DataFrame({
-        "mean coverage, 0.5 to 5 events": small["coverage"].mean(),
-        "lowest coverage, 0.5 to 5 events": small["coverage"].min(),
-        "mean coverage, 0.5 to 30 events": every["coverage"].mean(),
-        "lowest coverage, 0.5 to 30 events": every["coverage"].min(),
+        f"mean coverage, {lo} to {SMALL_EVENTS:g} events": small["coverage"].mean(),
+        f"lowest coverage, {lo} to {SMALL_EVENTS:g} events": small["coverage"].min(),
+        f"mean coverage, {lo} to {hi} events": every["coverage"].mean(),
+        f"lowest coverage, {lo} to {hi} events": every["coverage"].min(),
     })
     out = out.reindex([m for m in _RATE_ORDER if m in out.index])
     out.index = [label(m) for m in out.index]
@@ -225,7 +231,9 @@ def _pct(v: float, digits: int = 1) -> str:
 
 
 def _numbers(res: pd.DataFrame) -> dict[str, str]:
-    """Formatted numbers for the appendix prose, all read from the stored results."""
+    """Formatted numbers for the appendix prose, read from the stored results (and the study's list design)."""
+    from ssstats.simulate import list_probabilities
+
     n: dict[str, str] = {}
     prop = res[res["study"] == "proportion"]
     n["seed"] = str(int(res["seed"].iloc[0]))
@@ -239,9 +247,13 @@ def _numbers(res: pd.DataFrame) -> dict[str, str]:
         n[f"prop_{m}_min_1374"] = _pct(at.min())
         n[f"prop_{m}_mean_1374"] = _pct(at.mean())
         n[f"prop_{m}_min_all"] = _pct(every.min())
-    small = res[(res["study"] == "proportion") & (res["trials"] <= 100)]
+    n["small_trials"], n["small_events"] = f"{SMALL_TRIALS:,}", f"{SMALL_EVENTS:g}"
+    n["charge_trials"] = f"{CHARGE_TRIALS:,}"
+    small = res[(res["study"] == "proportion") & (res["trials"] <= SMALL_TRIALS)]
     n["prop_wald_min_small"] = _pct(small.loc[small["method"] == "wald", "coverage"].min())
-    rate = res[(res["study"] == "rate") & (res["true_value"] <= 5)]
+    rate_all = res[res["study"] == "rate"]
+    n["mu_lo"], n["mu_hi"] = f"{rate_all['true_value'].min():g}", f"{rate_all['true_value'].max():g}"
+    rate = res[(res["study"] == "rate") & (res["true_value"] <= SMALL_EVENTS)]
     for m in ("wald", "exact", "byar", "score", "jeffreys", "mid_p"):
         n[f"rate_{m}_min_small"] = _pct(rate.loc[rate["method"] == m, "coverage"].min())
     n["rate_exact_byar_min_small"] = _pct(rate.loc[rate["method"].isin(["exact", "byar"]), "coverage"].min())
@@ -263,6 +275,10 @@ def _numbers(res: pd.DataFrame) -> dict[str, str]:
     if len(mse):
         n["mse_reps"] = f"{int(mse['replicates'].max()):,}"
         n["mse_N"] = f"{int(mse['true_value'].iloc[0]):,}"
+        k_lo, k_hi = int(mse["lists"].min()), int(mse["lists"].max())
+        n["mse_lists_lo"], n["mse_lists_hi"] = str(k_lo), str(k_hi)
+        # the capture probabilities the study gave its lists (the stored results keep only the number of lists)
+        n["mse_p_lo"], n["mse_p_hi"] = _pct(min(list_probabilities(k_hi)), 0), _pct(max(list_probabilities(k_hi)), 0)
         n["mse_failed"] = f"{int(mse['failed'].sum()):,}"
         ind, dep = mse[mse["log_odds_ratio"] == 0], mse[mse["log_odds_ratio"] > 0]
         n["mse_or"] = f"{np.exp(dep['log_odds_ratio'].iloc[0]):.3g}" if len(dep) else "n/a"

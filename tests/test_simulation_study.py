@@ -217,3 +217,49 @@ def test_stored_results_say_what_the_appendix_says():
     section = sim.run(STORED, fig_dir=None)
     assert len(section.proportions) == 6 and len(section.rates) == 6
     assert "(synthetic simulation)" in section.figure.texts[0].get_text()
+
+
+def test_study_designs_follow_the_published_figures():
+    # the package types the designs (it never reads data/ at run time); they must match data/published_figures.csv
+    import ssstats as ss
+    from analysis import simulation_study as sim
+    from ssstats.simulate import STUDY_DESIGNS
+
+    fig = {k: ss.figure(k).value for k in ("indy_police_reports", "indy_police_charges", "indy_sky_total_incidents",
+                                           "indy_sky_police_referrals", "indy_police_units")}
+    assert sim.CHARGE_TRIALS == fig["indy_police_reports"]
+    for mode in ("quick", "full"):
+        assert sim.CHARGE_TRIALS in STUDY_DESIGNS[mode]["proportion_n"]
+    units, mean, mu = STUDY_DESIGNS["full"]["od_designs"]["police_reports"]
+    assert (units, units * mean, mu * units * mean) == pytest.approx(
+        (fig["indy_police_units"], fig["indy_police_reports"], fig["indy_police_charges"]), rel=1e-12)
+    units, mean, mu = STUDY_DESIGNS["full"]["od_designs"]["incidents"]
+    assert (units * mean, mu * units * mean) == pytest.approx(
+        (fig["indy_sky_total_incidents"], fig["indy_sky_police_referrals"]), rel=1e-12)
+
+
+def test_list_probabilities_span_the_stated_range():
+    from ssstats.simulate import list_probabilities
+
+    assert list_probabilities(2) == [0.1, 0.25]
+    assert list_probabilities(4) == pytest.approx([0.1, 0.15, 0.2, 0.25], abs=1e-12)
+
+
+@stored
+def test_appendix_labels_and_numbers_come_from_the_stored_results(tmp_path):
+    from analysis import simulation_study as sim
+
+    res = sim.load_results(STORED)
+    prop = res[res["study"] == "proportion"]
+    # rename the design: the labels follow the stored results, not typed values
+    res2 = res.copy()
+    res2.loc[res2["study"] == "rate", "true_value"] *= 2
+    path = tmp_path / "sim.csv"
+    res2.to_csv(path, index=False)
+    sec = sim.run(path, fig_dir=None)
+    hi = 2 * res.loc[res["study"] == "rate", "true_value"].max()
+    assert f"mean coverage, {2 * 0.5:g} to {hi:g} events" in sec.rates.columns
+    assert sec.numbers["mu_hi"] == f"{hi:g}"
+    assert f"n {int(prop['trials'].min()):,} to {int(prop['trials'].max()):,}" in " ".join(sec.proportions.columns)
+    assert (sec.numbers["mse_lists_lo"], sec.numbers["mse_lists_hi"]) == ("2", "5")
+    assert (sec.numbers["mse_p_lo"], sec.numbers["mse_p_hi"]) == ("10%", "25%")

@@ -73,6 +73,7 @@ __all__ = [
     "unit_sizes",
     "overdispersion_coverage",
     "capture_probabilities",
+    "list_probabilities",
     "mse_coverage",
     "study_tasks",
     "run_study",
@@ -586,9 +587,15 @@ STUDY_DESIGNS: dict[str, dict] = {
 }
 
 
-def _list_probabilities(k: int) -> list[float]:
-    """Capture probabilities of k synthetic lists: from 0.10 to 0.25."""
-    return list(np.round(np.linspace(0.10, 0.25, k), 4))
+def list_probabilities(k: int) -> list[float]:
+    """Capture probabilities of the ``k`` synthetic lists of the ``mse`` study: evenly spaced from 0.10 to 0.25.
+
+    Examples
+    --------
+    >>> list_probabilities(4)
+    [0.1, 0.15, 0.2, 0.25]
+    """
+    return [float(v) for v in np.round(np.linspace(0.10, 0.25, k), 4)]
 
 
 def study_tasks(mode: str = "quick", level: float = 0.95, studies: Sequence[str] | None = None
@@ -625,7 +632,7 @@ def study_tasks(mode: str = "quick", level: float = 0.95, studies: Sequence[str]
         for k, g in settings:
             models = ["main"] if k == 2 else ["main", "stepwise"]
             for _ in range(-(-d["mse_reps"] // d["mse_chunk"])):
-                tasks.append(StudyTask("mse", dict(population=d["mse_population"], p=_list_probabilities(k),
+                tasks.append(StudyTask("mse", dict(population=d["mse_population"], p=list_probabilities(k),
                                                    log_odds_ratio=g, models=models, reps=d["mse_chunk"],
                                                    level=lev)))
     return tasks
