@@ -344,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
         res.to_csv(output, index=False, float_format="%.10g")
         print(f"wrote {len(res)} rows to {output}")
     if figures is not None:
-        make_figures(res, figures)
+        # from the stored CSV when there is one, so the figure is byte for byte the one the report draws from it
+        make_figures(load_results(output) if output is not None else res, figures)
         print(f"wrote {figures / FIGURE_NAME}.png and .svg")
     return 0
 

@@ -227,6 +227,23 @@ def test_mse_does_not_depend_on_row_order(d, model):
     assert a.lower <= a.estimate <= a.upper and a.estimate >= a.n_observed
 
 
+@FAST
+@given(data=st.lists(st.tuples(st.integers(0, 60), st.integers(100, 5000)), min_size=4, max_size=12),
+       benchmark=st.sampled_from(["top_quartile", "top_decile"]), seed=st.integers(0, 2**16))
+def test_relative_completeness_does_not_depend_on_unit_order(data, benchmark, seed):
+    x = np.array([d[0] for d in data])
+    e = np.array([d[1] for d in data], dtype=float)
+    assume(x.sum() > 0)
+    perm = np.random.default_rng(seed).permutation(x.size)
+    a = ss.relative_completeness(x, e, benchmark=benchmark).table
+    b = ss.relative_completeness(x[perm], e[perm], benchmark=benchmark, labels=perm).table
+    b = b.set_index("unit").loc[np.arange(x.size)].reset_index()
+    for col in ("estimate", "lower", "upper"):
+        np.testing.assert_allclose(b[col], a[col], rtol=1e-12)
+    assert (a["flagged"].to_numpy() == b["flagged"].to_numpy()).all()
+    assert (a["lower"] <= a["estimate"]).all() and (a["estimate"] <= a["upper"]).all()
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # disclosure control
 
