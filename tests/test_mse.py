@@ -1,6 +1,7 @@
 """Multiple systems estimation: fit_mse, two-list estimators, identifiability, batched IRLS.
 
-References: base-R glm fits in tests/results/mse_reference.csv (script mse_reference.R), the published UK 2013
+References: base-R glm fits in tests/results/mse_reference.csv (script mse_reference.R), profile-likelihood
+intervals in tests/results/mse_profile_reference.csv (mse_profile_reference.R), the published UK 2013
 range in tests/results/mse_uk2013_published.csv, closed forms for Lincoln-Petersen and Chapman.
 """
 
@@ -226,6 +227,16 @@ def test_profile_interval_contains_estimate(uk):
     res = fit_mse(uk, count="count", model="stepwise", interval="profile")
     assert res.lower < res.extra["profile_mle"] < res.upper
     assert res.lower < res.estimate < res.upper
+
+
+@pytest.mark.parametrize("row", range(2))
+def test_profile_interval_matches_r(uk, row):
+    # tests/results/mse_profile_reference.R: the completed-table profile likelihood with glm, optimize and uniroot
+    r = pd.read_csv(RES / "mse_profile_reference.csv", keep_default_na=False).iloc[row]
+    model = r["model"] if r["model"] == "main" else r["terms"].split(" + ")
+    res = fit_mse(uk, count="count", model=model, interval="profile")
+    np.testing.assert_allclose([res.lower, res.upper], [r["lower"], r["upper"]], rtol=1e-8)
+    np.testing.assert_allclose(res.extra["profile_mle"], r["profile_mle"], rtol=1e-6)  # a flat maximum
 
 
 def test_bootstrap_seeded_and_reproducible(uk):
