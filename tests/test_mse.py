@@ -1,7 +1,7 @@
 """Multiple systems estimation: fit_mse, two-list estimators, identifiability, batched IRLS.
 
 References: base-R glm fits in tests/results/mse_reference.csv (script mse_reference.R), profile-likelihood
-intervals in tests/results/mse_profile_reference.csv (mse_profile_reference.R), the published UK 2013
+intervals in tests/results/mse_profile_reference.csv (also mse_reference.R), the published UK 2013
 range in tests/results/mse_uk2013_published.csv, closed forms for Lincoln-Petersen and Chapman.
 """
 
@@ -231,7 +231,7 @@ def test_profile_interval_contains_estimate(uk):
 
 @pytest.mark.parametrize("row", range(2))
 def test_profile_interval_matches_r(uk, row):
-    # tests/results/mse_profile_reference.R: the completed-table profile likelihood with glm, optimize and uniroot
+    # tests/results/mse_reference.R: the completed-table profile likelihood with glm, optimize and uniroot
     r = pd.read_csv(RES / "mse_profile_reference.csv", keep_default_na=False).iloc[row]
     model = r["model"] if r["model"] == "main" else r["terms"].split(" + ")
     res = fit_mse(uk, count="count", model=model, interval="profile")

@@ -2,7 +2,8 @@
 # Rcapture and SparseMSE are not installable here, so the same log-linear models are written out as explicit
 # design matrices and fitted with glm(family = poisson).  Run from the repository root:
 #   Rscript tests/results/mse_reference.R
-# Writes tests/results/mse_reference.csv (UK 2013 five-list data) and tests/results/closed_reference.csv (hare).
+# Writes tests/results/mse_reference.csv (UK 2013 five-list data), tests/results/closed_reference.csv (hare),
+# tests/results/mse_stepwise_reference.csv and tests/results/mse_profile_reference.csv (profile-likelihood intervals).
 options(digits = 15)
 
 fit_row <- function(dataset, model, y, X, n) {
@@ -132,3 +133,39 @@ stepwise <- function(y, H, pthresh = 0.02) {
 sw <- stepwise(y, H)
 write.csv(data.frame(step = seq_along(sw$path), added = sw$path, p_value = sw$pvals, final_abundance = sw$N),
           "tests/results/mse_stepwise_reference.csv", row.names = FALSE)
+
+# ---- profile-likelihood intervals for fit_mse(interval = "profile") (Rcapture's closedpCI method) ----
+# For each N the unobserved cell gets count N - n, the Poisson log-linear model is fitted to the completed table,
+# and the multinomial log-likelihood is lgamma(N + 1) - lgamma(N - n + 1) + sum(y log(mu / N)); the MLE by
+# optimize() and the limits by uniroot() where it falls qchisq(0.95, 1) / 2 below its maximum.
+profile_loglik <- function(X, y, N) {
+  n <- sum(y)
+  Xf <- rbind(rep(0, ncol(X)), X)  # the unobserved cell: every list 0 (intercept only)
+  yf <- c(N - n, y)
+  f <- suppressWarnings(glm(yf ~ Xf, family = poisson, control = glm.control(epsilon = 1e-14, maxit = 200)))
+  mu <- fitted(f)
+  lgamma(N + 1) - lgamma(N - n + 1) + sum(ifelse(yf > 0, yf * log(mu / N), 0))
+}
+profile_ci <- function(X, y, level = 0.95) {
+  n <- sum(y)
+  f <- function(N) profile_loglik(X, y, N)
+  opt <- optimize(function(N) -f(N), c(n, 10 * n), tol = 1e-10 * n)
+  nhat <- opt$minimum
+  lmax <- -opt$objective
+  crit <- qchisq(level, 1) / 2
+  g <- function(N) lmax - f(N) - crit
+  lo <- if (g(n) <= 0) n else uniroot(g, c(n, nhat), tol = 1e-10)$root
+  hi <- uniroot(g, c(nhat, 10 * n), tol = 1e-10)$root
+  c(profile_mle = nhat, lower = lo, upper = hi)
+}
+
+prof_rows <- list()
+for (nm in c("main", "stepwise")) {
+  X <- H
+  for (t in uk_models[[nm]]) X <- cbind(X, pair(strsplit(t, ":")[[1]][1], strsplit(t, ":")[[1]][2]))
+  r <- profile_ci(X, y)
+  prof_rows[[nm]] <- data.frame(dataset = "uk2013", model = nm, terms = paste(uk_models[[nm]], collapse = " + "),
+                                profile_mle = r[["profile_mle"]], lower = r[["lower"]], upper = r[["upper"]],
+                                level = 0.95)
+}
+write.csv(do.call(rbind, prof_rows), "tests/results/mse_profile_reference.csv", row.names = FALSE)
