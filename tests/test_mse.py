@@ -377,3 +377,40 @@ def test_best_bootstrap_restricted_to_top_models():
     assert res.lower < res.estimate < res.upper
     with pytest.raises(SSStatsError, match="`n_boot_models` must be a positive integer"):
         fit_mse(d, count="count", lists=SYNTHETIC_LISTS, n_boot_models=0)
+
+
+def test_stepwise_refuses_a_pair_whose_estimate_would_not_exist():
+    # three lists overlapping less than independence predicts, nobody on all three: SparseMSE's rule (smallest
+    # two-sided Poisson p-value of a pair's total overlap below 0.02) adds A:B, then A:C, then wants B:C, but with
+    # every pairwise term and the ABC cell empty the MLE does not exist (Fienberg-Rinaldo), so B:C is refused
+    from scipy import stats
+
+    H = histories(3)
+    y = np.array([20, 20, 100, 20, 100, 100, 0], dtype=float)  # cells 100, 010, 110, 001, 101, 011, 111
+    d = pd.DataFrame(H.astype(int), columns=list("ABC")).assign(count=y.astype(int))
+    res = fit_mse(d, count="count", model="stepwise")
+    assert res.terms == ["A:B", "A:C"]
+    assert any("B:C not added" in x for x in res.dropped)
+    # the p-values of the path, from statsmodels fits and SciPy's Poisson tails (independent of the batched IRLS)
+    pair = {"A:B": H[:, 0] * H[:, 1], "A:C": H[:, 0] * H[:, 2], "B:C": H[:, 1] * H[:, 2]}
+
+    def p_value(terms, cand):
+        X = np.column_stack([np.ones(7), H] + [pair[t] for t in terms])
+        mu = sm.GLM(y, X, family=sm.families.Poisson()).fit(tol=1e-13).fittedvalues
+        m, obs = mu @ pair[cand], y @ pair[cand]
+        return min(stats.poisson.cdf(obs, m), stats.poisson.sf(obs - 1, m))
+
+    path = res.models[res.models["step"] > 0]
+    np.testing.assert_allclose(path["p_value"], [p_value([], "A:B"), p_value(["A:B"], "A:C")], rtol=1e-6)
+    assert p_value(["A:B", "A:C"], "B:C") < 0.02  # it would have entered
+    assert not mle_exists(PairModels(H).X, y)
+    with pytest.raises(SSStatsError, match="does not exist"):
+        fit_mse(d, count="count", model=["A:B", "A:C", "B:C"])
+
+
+@pytest.mark.parametrize("criterion", ["aic", "bic"])
+def test_best_model_minimises_the_criterion_among_r_fits(uk, ref, criterion):
+    res = fit_mse(uk, count="count", model="best", criterion=criterion)
+    col = criterion.upper()
+    assert getattr(res, criterion) <= ref[ref["dataset"] == "uk2013"][col].min() + 1e-8
+    assert res.models[col].is_monotonic_increasing
