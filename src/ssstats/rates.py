@@ -28,7 +28,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import special, stats
-from scipy.optimize import elementwise
 from statsmodels.stats import proportion as sm_prop
 from statsmodels.stats import rates as sm_rates
 
@@ -74,17 +73,20 @@ def _jeffreys_proportion(x, n, alpha):
     return np.where(x == 0, 0.0, lo), np.where(x == n, 1.0, hi)
 
 
-def _newton_increasing(fun, p0, args, maxiter: int = 200, rtol: float = 1e-14):
-    """Vectorised safeguarded Newton for increasing ``fun(p, *args) -> (value, derivative)`` on (0, 1).
+def _newton_increasing(fun, p0, args, upper=None, maxiter: int = 200, rtol: float = 1e-14):
+    """Vectorised safeguarded Newton for increasing ``fun(p, *args) -> (value, derivative)`` on (0, upper).
 
-    Keeps a bracket [a, b] with fun(a) < 0 < fun(b) and falls back to bisection whenever a Newton step would leave
-    it, so it always converges; from a good start most elements need a handful of iterations.  Works on the
-    shrinking set of unconverged elements only.
+    ``upper`` defaults to 1 (a probability); the root must lie inside (0, upper).  Keeps a bracket [a, b] with
+    fun(a) < 0 < fun(b) and falls back to bisection whenever a Newton step would leave it, so it always converges;
+    from a good start most elements need a handful of iterations.  Works on the shrinking set of unconverged
+    elements only.
     """
-    p = np.clip(np.asarray(p0, dtype=float), 1e-300, 1 - 1e-16)
+    p0 = np.asarray(p0, dtype=float)
+    b = np.ones_like(p0) if upper is None else np.broadcast_to(np.asarray(upper, dtype=float), p0.shape).copy()
+    p = np.clip(p0, 1e-300, b * (1 - 1e-16))
     out = np.empty_like(p)
     idx = np.arange(p.size)
-    a, b = np.zeros_like(p), np.ones_like(p)
+    a = np.zeros_like(p)
     sub = args
     for _ in range(maxiter):
         f, df = fun(p, *sub)
@@ -93,7 +95,8 @@ def _newton_increasing(fun, p0, args, maxiter: int = 200, rtol: float = 1e-14):
         b = np.where(neg, b, p)
         with np.errstate(divide="ignore", invalid="ignore"):
             step = p - f / df
-        ok = np.isfinite(step) & (step > a) & (step < b)
+        # a step too small to move p (below its last bit) has converged: keep it rather than bisect
+        ok = np.isfinite(step) & (((step > a) & (step < b)) | (step == p))
         exact = f == 0  # a root: keep it (the bracket has collapsed onto it from one side)
         new = np.where(exact, p, np.where(ok, step, 0.5 * (a + b)))
         done = exact | (np.abs(new - p) <= rtol * new) | (b - a <= rtol * b)
@@ -148,17 +151,6 @@ def _midp_proportion(x, n, alpha):
     return lo, hi
 
 
-def _bisect(f, a, b, args):
-    """Vectorised bracketing root finder (SciPy's ``optimize.elementwise.find_root``), tight tolerances."""
-    n = args[0].size
-    a = np.broadcast_to(np.asarray(a, dtype=float), (n,))
-    b = np.broadcast_to(np.asarray(b, dtype=float), (n,))
-    res = elementwise.find_root(f, (a, b), args=args, tolerances=dict(xatol=1e-15, xrtol=4 * np.finfo(float).eps))
-    if not np.all(res.success):  # pragma: no cover - brackets are valid by construction
-        raise SSStatsError("a mid-p limit could not be found; this is a bug in ssstats, please report it")
-    return res.x
-
-
 PROPORTION_METHODS: dict[str, Callable] = {
     "wilson": _sm_proportion("wilson"),
     "exact": _sm_proportion("beta"),  # Clopper-Pearson, = R binom.test
@@ -209,21 +201,39 @@ def _jeffreys_poisson(x, alpha):
 
 
 def _midp_poisson(x, alpha):
-    """Mid-p limits for a Poisson mean."""
+    """Mid-p limits for a Poisson mean: P(X > x) + P(X = x)/2 = alpha/2 (lower), P(X < x) + P(X = x)/2 = alpha/2
+    (upper).
+
+    The tails are regularised incomplete gamma functions (P(X > x) = P(x + 1, mu), P(X < x) = Q(x, mu)) with exact
+    derivatives in mu (d/dmu P(X > x) = f(x) and d/dmu f(x) = f(x) (x/mu - 1), f the Poisson pmf), solved by
+    safeguarded Newton from Byar's limits.  At x = 0 the lower limit is 0 and the upper -log(alpha).
+    """
     a2 = alpha / 2
+    x = np.asarray(x, dtype=float)
 
-    def upper_tail(mu, x):  # P(X > x) + 0.5 P(X = x), increasing in mu
-        return stats.poisson.sf(x, mu) + 0.5 * stats.poisson.pmf(x, mu) - a2
+    def log_pmf(mu, x, log_xfact):
+        return x * np.log(mu) - mu - log_xfact
 
-    def lower_tail(mu, x):  # P(X < x) + 0.5 P(X = x), decreasing in mu
-        return stats.poisson.cdf(x - 1, mu) + 0.5 * stats.poisson.pmf(x, mu) - a2
+    def upper_tail(mu, x, log_xfact):  # P(X > x) + 0.5 f(x) - alpha/2, increasing in mu
+        f = np.exp(log_pmf(mu, x, log_xfact))
+        return special.gammainc(x + 1, mu) + 0.5 * f - a2, f * (0.5 + 0.5 * x / mu)
 
-    top = x + 20 * np.sqrt(x + 1) + 50  # far above any upper limit for alpha >= 1e-12
+    def lower_tail(mu, x, log_xfact):  # alpha/2 - P(X < x) - 0.5 f(x), increasing in mu; x > 0
+        f = np.exp(log_pmf(mu, x, log_xfact))
+        return a2 - special.gammaincc(x, mu) - 0.5 * f, 0.5 * f * (x / mu + 1)
+
+    b_lo, b_hi = _byar(x, alpha)
+    log_xfact = special.gammaln(x + 1)
     lo = np.zeros(x.shape)
-    m = x > 0
-    if m.any():
-        lo[m] = _bisect(upper_tail, 0.0, x[m], (x[m],))
-    hi = _bisect(lower_tail, 0.0, top, (x,))
+    hi = np.empty(x.shape)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        top = x + 20 * np.sqrt(x + 1) + 50  # far above any limit for alpha >= 1e-12
+        hi[x == 0] = -np.log(alpha)  # x = 0: exp(-mu) / 2 = alpha / 2
+        m = x > 0
+        if m.any():
+            args = (x[m], log_xfact[m])
+            lo[m] = _newton_increasing(upper_tail, b_lo[m], args, upper=top[m])
+            hi[m] = _newton_increasing(lower_tail, b_hi[m], args, upper=top[m])
     return lo, hi
 
 
@@ -340,14 +350,15 @@ def proportion_ci(x, n, method: str = "wilson", level=0.95) -> pd.DataFrame:
             raise SSStatsError(f"`n` must be greater than zero (a proportion needs trials); got 0{where}")
         check_le(xa, na, "x", "n", labels)
     est = xa / na
-    at_zero, at_n = xa == 0, xa == na
+    # the one-sided limits, set by position: a boolean-mask write costs as much as the Wilson interval itself
+    at_zero, at_n = np.flatnonzero(xa == 0), np.flatnonzero(xa == na)
     blocks = []
     for lev in levels:
         lo, hi = fn(xa, na, 1 - lev)
         lo = np.asarray(lo, dtype=float)  # fresh arrays from every method: the one-sided limits are set in place
         hi = np.asarray(hi, dtype=float)
-        np.putmask(lo, at_zero, 0.0)
-        np.putmask(hi, at_n, 1.0)
+        lo[at_zero] = 0.0
+        hi[at_n] = 1.0
         blocks.append(dict(estimate=est, lower=lo, upper=hi, method=method, level=lev))
     return _tidy(labels, dict(x=_as_int(x, xa), n=_as_int(n, na)), blocks)
 
@@ -399,12 +410,12 @@ def rate_ci(count, exposure, method: str = "exact", level=0.95, per: float = 1) 
         labels = None
     per_v = float(per_a[0])
     est = c / e * per_v if per_v != 1 else c / e
-    at_zero = c == 0
+    at_zero = np.flatnonzero(c == 0)
     blocks = []
     for lev in levels:
         lo, hi = fn(c, e, 1 - lev)
         lo = np.asarray(lo, dtype=float)
-        np.putmask(lo, at_zero, 0.0)
+        lo[at_zero] = 0.0
         if per_v != 1:
             lo *= per_v
             hi = hi * per_v
