@@ -205,7 +205,7 @@ def test_negative_binomial_funnel_for_rates():
 
 # ------------------------------------------------------------------------------------------------ units, flags
 
-def test_flags_agree_with_limits_and_exact_p_values():
+def test_flags_agree_with_limits_and_p_values():
     r = funnel(PROPS["x"], PROPS["n"], levels=(0.95, 0.998))
     u = r.units
     t = r.limits(PROPS["n"].to_numpy())
@@ -215,11 +215,33 @@ def test_flags_agree_with_limits_and_exact_p_values():
     assert (u["low_95"] == (est < t95["lower"])).all()
     assert set(u["flag"]) <= {"within limits", "high at 95%", "low at 95%", "high at 99.8%", "low at 99.8%"}
     theta = PROPS["x"].sum() / PROPS["n"].sum()
-    p = np.minimum(1, 2 * np.minimum(stats.binom.cdf(PROPS["x"], PROPS["n"], theta),
-                                     stats.binom.sf(PROPS["x"] - 1, PROPS["n"], theta)))
+    x, n = PROPS["x"].to_numpy(), PROPS["n"].to_numpy()
+    p_exact = np.minimum(1, 2 * np.minimum(stats.binom.cdf(x, n, theta), stats.binom.sf(x - 1, n, theta)))
+    np.testing.assert_allclose(u["p_exact"], p_exact, rtol=1e-12)
+    # the interpolated limits at a whole count x: outside at level L iff P(X <= x) or P(X > x) is below (1 - L)/2
+    p = np.minimum(1, 2 * np.minimum(stats.binom.cdf(x, n, theta), stats.binom.sf(x, n, theta)))
     np.testing.assert_allclose(u["p_value"], p, rtol=1e-12)
     z = (np.arcsin(np.sqrt(PROPS["x"] / PROPS["n"])) - np.arcsin(np.sqrt(theta))) * 2 * np.sqrt(PROPS["n"])
     np.testing.assert_allclose(u["z"], z, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind,limits,overdispersion", [
+    (k, lim, od)
+    for k, lims, ods in (("proportion", ("exact", "wilson", "normal"),
+                          (None, "multiplicative", "additive", "beta-binomial")),
+                         ("rate", ("exact", "normal"), (None, "multiplicative", "additive", "negative-binomial")))
+    for lim in lims for od in ods])
+def test_p_values_agree_with_flags(kind, limits, overdispersion):
+    """A unit is outside the drawn limits at level L exactly when its p-value is below 1 - L."""
+    rng = np.random.default_rng(7)
+    d = rng.integers(20, 400, 300)
+    x = rng.binomial(d, rng.beta(4, 60, 300))
+    r = funnel(x, d, kind=kind, limits=limits, overdispersion=overdispersion, levels=(0.8, 0.95, 0.998))
+    u = r.units
+    assert (u["flag"] != "within limits").sum() > 0
+    for lev, key in ((0.8, "80"), (0.95, "95"), (0.998, "99.8")):
+        outside = u[f"high_{key}"] | u[f"low_{key}"]
+        assert ((u["p_value"] < 1 - lev) == outside).all(), (lev, u[(u["p_value"] < 1 - lev) != outside])
 
 
 def test_overdispersion_flags_fewer_units():

@@ -92,9 +92,46 @@ def spiegelhalter_quantile(dist, p: float) -> np.ndarray:
     return np.maximum(r - np.clip(alpha, 0.0, 1.0), 0.0)
 
 
+def _interpolated_tails(dist, c) -> tuple[np.ndarray, np.ndarray]:
+    """The distribution function G that :func:`spiegelhalter_quantile` inverts, and 1 - G, at real ``c``.
+
+    Linear between the integers: G(c) = F(k) + (c - k) f(k + 1) with k = floor(c), so that
+    ``spiegelhalter_quantile(dist, G(c)) = c``; the upper tail 1 - G(c) = S(k) - (c - k) f(k + 1) is computed
+    from the survival function S, so that small upper tails keep their precision.  A count c lies above the
+    interpolated upper limit at level L exactly when 1 - G(c) < (1 - L) / 2, and below the lower one when
+    G(c) < (1 - L) / 2.
+    """
+    c = np.asarray(c, dtype=float)
+    k = np.floor(c)
+    step = (c - k) * dist.pmf(k + 1)
+    below = c < 0
+    lower = np.where(below, 0.0, np.clip(dist.cdf(k) + step, 0.0, 1.0))
+    upper = np.where(below, 1.0, np.clip(dist.sf(k) - step, 0.0, 1.0))
+    return lower, upper
+
+
+def _two_sided(tails) -> np.ndarray:
+    lower, upper = tails
+    return np.minimum(1.0, 2 * np.minimum(lower, upper))
+
+
 def _central_p(dist, x) -> np.ndarray:
-    """Two-sided p-value of x, doubling the smaller tail, capped at 1."""
+    """The conventional exact two-sided p-value of a count x: the smaller of P(X <= x), P(X >= x), doubled."""
     return np.minimum(1.0, 2 * np.minimum(dist.cdf(x), dist.sf(x - 1)))
+
+
+def _p_exact(family):
+    def f(theta, d, v):
+        return _two_sided(_interpolated_tails(family(theta, d), v * d))
+
+    return f
+
+
+def _p_normal(var):
+    def f(theta, d, v):
+        return 2 * special.ndtr(-np.abs(v - theta) / np.sqrt(var(theta) / d))
+
+    return f
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -149,6 +186,7 @@ class _Family:
     name: str
     model: Callable  # (theta, d) -> frozen scipy distribution of the numerator
     limits: dict
+    p_values: dict  # limit method -> (theta, d, value) -> the two-sided p-value that matches those limits
     scales: tuple
     upper_bound: float  # largest possible value (1 for a proportion)
 
@@ -157,11 +195,18 @@ _BINOMIAL = _Family("binomial", _binomial, {
     "exact": _limits_exact(_binomial),
     "wilson": _limits_wilson,
     "normal": _limits_normal(lambda t: t * (1 - t)),
+}, {
+    "exact": _p_exact(_binomial),
+    "wilson": _p_normal(lambda t: t * (1 - t)),  # the Wilson-inverted limits are the normal ones (score duality)
+    "normal": _p_normal(lambda t: t * (1 - t)),
 }, ("arcsine",), 1.0)
 
 _POISSON = _Family("Poisson", _poisson, {
     "exact": _limits_exact(_poisson),
     "normal": _limits_normal(lambda t: t),
+}, {
+    "exact": _p_exact(_poisson),
+    "normal": _p_normal(lambda t: t),
 }, ("log", "sqrt"), np.inf)
 
 #: kind -> count model and the limit methods it offers
@@ -322,6 +367,7 @@ class _Context:
     kind: str
     family: _Family
     base_limits: Callable
+    base_p: Callable  # (theta, d, value) -> p-value matching base_limits
     scale: _Scale
     theta: float
     x: np.ndarray
@@ -348,7 +394,7 @@ class _Adjustment:
 
 
 def _unadjusted_p(ctx: _Context):
-    return _central_p(ctx.family.model(ctx.theta, ctx.d), ctx.x)
+    return ctx.base_p(ctx.theta, ctx.d, ctx.x / ctx.d)
 
 
 def _phi(ctx: _Context) -> float:
@@ -380,8 +426,9 @@ def _adj_multiplicative(ctx: _Context) -> _Adjustment:
         lo, hi = ctx.base_limits(ctx.theta, d, level)
         return ctx.theta + root * (lo - ctx.theta), ctx.theta + root * (hi - ctx.theta)
 
-    z = ctx.z / root
-    return _Adjustment(limits, z, 2 * special.ndtr(-np.abs(z)), phi=phi, phi_applied=applied)
+    # the p-value of the unit against the widened limits: its distance from the target shrunk by sqrt(phi)
+    p = ctx.base_p(ctx.theta, ctx.d, ctx.theta + (ctx.x / ctx.d - ctx.theta) / root)
+    return _Adjustment(limits, ctx.z / root, p, phi=phi, phi_applied=applied)
 
 
 def _adj_additive(ctx: _Context) -> _Adjustment:
@@ -423,7 +470,7 @@ def _predictive(ctx: _Context, dist_of, model, boundary: bool, what: str) -> _Ad
         return spiegelhalter_quantile(dist, a) / d, spiegelhalter_quantile(dist, 1 - a) / d
 
     dist = dist_of(ctx.d)
-    p = _central_p(dist, ctx.x)
+    p = _two_sided(_interpolated_tails(dist, ctx.x))
     z = special.ndtri(np.clip(dist.cdf(ctx.x) - 0.5 * dist.pmf(ctx.x), 1e-300, 1 - 1e-16))  # mid-p z
     return _Adjustment(limits, z, p, phi=_phi(ctx), model=model)
 
@@ -498,8 +545,10 @@ class FunnelResult(Result):
     model : object
         The fitted beta-binomial or negative-binomial model (``ssstats.units``), else None.
     units : pandas.DataFrame
-        One row per unit: ``unit, numerator, denominator, estimate, expected, z, z_adjusted, p_value, flag``,
-        and for each level ``high_<level>`` / ``low_<level>`` (booleans), ``zero_events``, ``winsorised``.
+        One row per unit: ``unit, numerator, denominator, estimate, expected, z, z_adjusted, p_value, p_exact,
+        flag``, and for each level ``high_<level>`` / ``low_<level>`` (booleans), ``zero_events``,
+        ``winsorised``.  ``p_value`` matches the limits drawn (a unit is outside the limits at level L exactly when
+        ``p_value < 1 - L``); ``p_exact`` is the conventional exact p-value under the unadjusted model.
     n_units, n_zero : int
         Units, and units with no events.
     notes : list of str
@@ -671,15 +720,21 @@ def funnel(numerator, denominator, kind: str = "proportion", target=None, levels
 
     Notes
     -----
-    z-scores are on the transformed scale, ``z = (y - centre) / s``.  p-values are two-sided: exact (doubled
-    smaller tail) under the binomial or Poisson model without adjustment, normal from the adjusted z-score for
-    the multiplicative and additive models (``z_adjusted`` = z / sqrt(phi), or (y - centre) / sqrt(s^2 + tau^2)),
-    and from the predictive distribution for the beta-binomial and negative-binomial models (``z_adjusted`` is
-    then the normal quantile of the predictive mid-p distribution function at the unit's count).  Flags compare each unit with the limits at its own denominator, so they agree with
-    the plot; with the additive model they compare the adjusted z-score with the normal quantile, which is the
-    same except for units with no events on the log scale: these are given 0.5 events for their z-scores
-    (counted in ``n_zero`` and noted), so that a unit expecting well under one event is not called "low" for
-    having none.  Limits are clipped to the possible range (0 to 1 for proportions, 0 up for rates).
+    z-scores are on the transformed scale, ``z = (y - centre) / s``.  ``p_value`` is two-sided and is the p-value
+    of the limits drawn, so that a unit is flagged at level L exactly when ``p_value < 1 - L``: for exact limits,
+    the doubled smaller tail of the interpolated distribution function that Spiegelhalter's limits invert
+    (G(c) = F(k) + (c - k) f(k + 1), k = floor(c)), which at a whole count x is 2 P(X <= x) below the target and
+    2 P(X > x) above it, where the conventional exact p-value (given as ``p_exact``) has 2 P(X >= x); for normal (and Wilson-inverted, which are the same)
+    limits, the normal p-value at the target's variance.  The multiplicative model takes the same p-value at the
+    unit's distance from the target shrunk by sqrt(phi) (``z_adjusted`` = z / sqrt(phi)); the additive model the
+    normal p-value of ``z_adjusted`` = (y - centre) / sqrt(s^2 + tau^2); the beta-binomial and negative-binomial
+    models the interpolated tails of the predictive distribution (``z_adjusted`` is then the normal quantile of
+    the predictive mid-p distribution function at the unit's count).  Flags compare each unit with the limits at
+    its own denominator, so they agree with the plot; with the additive model they compare the adjusted z-score
+    with the normal quantile, which is the same except for units with no events on the log scale: these are given
+    0.5 events for their z-scores (counted in ``n_zero`` and noted), so that a unit expecting well under one event
+    is not called "low" for having none.  Limits are clipped to the possible range (0 to 1 for proportions, 0 up
+    for rates).
 
     Examples
     --------
@@ -760,7 +815,7 @@ def funnel(numerator, denominator, kind: str = "proportion", target=None, levels
         wz, flagged_w, used = z.copy(), np.zeros(z.size, dtype=bool), np.ones(z.size, dtype=bool)
         wlabel = "not winsorised"
 
-    ctx = _Context(kind, fam, base_limits, sc, theta, x, d, y, s, z, used, wz, bool(phi_floor), tau2_method, notes)
+    ctx = _Context(kind, fam, base_limits, fam.p_values[limits], sc, theta, x, d, y, s, z, used, wz, bool(phi_floor), tau2_method, notes)
     adj = builder(ctx)
 
     res = FunnelResult(
@@ -788,6 +843,6 @@ def funnel(numerator, denominator, kind: str = "proportion", target=None, levels
     res.units = pd.DataFrame(dict(
         unit=unit, numerator=x.astype(np.int64), denominator=d.astype(np.int64) if fam is _BINOMIAL else d,
         estimate=value * per_v, expected=theta * d,
-        z=z, z_adjusted=adj.z, p_value=adj.p, flag=flag, **cols, zero_events=zero, winsorised=flagged_w,
+        z=z, z_adjusted=adj.z, p_value=adj.p, p_exact=_central_p(fam.model(theta, d), x), flag=flag, **cols, zero_events=zero, winsorised=flagged_w,
     ))
     return res
