@@ -97,3 +97,16 @@ def test_plot():
 def test_nothing_observed_intervals_start_at_zero():
     f = multiplier_estimate(0, 0.16).to_frame()
     assert (f["estimate"] == 0).all() and (f["lower"] == 0).all() and (f["upper"] > 0).all()
+
+
+def test_reporting_from_survey_exported_at_top_level():
+    import ssstats
+
+    assert ssstats.reporting_from_survey is reporting_from_survey
+    assert "reporting_from_survey" in ssstats.__all__ and "reporting_from_survey" in dir(ssstats)
+    d = ssstats.reporting_from_survey(16, 100)
+    assert d.args == (16.5, 84.5)  # the Jeffreys posterior, by hand
+    with pytest.raises(SSStatsError, match="`told` must be less than or equal to `asked`; got told=20 > asked=10"):
+        ssstats.reporting_from_survey(20, 10)
+    with pytest.raises(SSStatsError, match="`told` must be a non-negative integer count; got -1"):
+        ssstats.reporting_from_survey(-1, 10)

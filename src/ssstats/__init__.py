@@ -49,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     "lincoln_petersen": "underreporting",
     "chapman": "underreporting",
     "multiplier_estimate": "underreporting",
+    "reporting_from_survey": "underreporting",
     "relative_completeness": "underreporting",
     "bias_analysis": "underreporting",
 }

@@ -38,7 +38,39 @@ __all__ = ["multiplier_estimate", "MultiplierResult", "reporting_from_survey"]
 
 
 def reporting_from_survey(told: float, asked: float):
-    """The Jeffreys posterior Beta(told + 1/2, asked - told + 1/2) for a reporting probability from a survey."""
+    """The Jeffreys posterior Beta(told + 1/2, asked - told + 1/2) for a reporting probability from a survey.
+
+    Parameters
+    ----------
+    told : int
+        Survey respondents who said the event was reported (e.g. victims who told the police).
+    asked : int
+        Respondents asked.
+
+    Returns
+    -------
+    scipy.stats frozen beta distribution
+        To pass as ``reporting`` to :func:`multiplier_estimate`.
+
+    Raises
+    ------
+    SSStatsError
+        ``told`` or ``asked`` not a non-negative whole number, or ``told > asked``.
+
+    Notes
+    -----
+    The Jeffreys prior Beta(1/2, 1/2) keeps the posterior proper and sensible when ``told`` is 0 or ``asked``.
+
+    References
+    ----------
+    See the module docstring.
+
+    Examples
+    --------
+    >>> import ssstats as ss
+    >>> round(float(ss.reporting_from_survey(16, 100).mean()), 4)
+    0.1634
+    """
     x = as_counts(told, "told")
     n = as_counts(asked, "asked")
     if x[0] > n[0]:
