@@ -135,7 +135,11 @@ def _check_counts_at(arr, mask, name, labels):
 
 @dataclass
 class _BBData:
-    """Units grouped into identical (y, n) pairs; censored units expanded into one row per possible y."""
+    """Units grouped into identical (y, n) pairs; censored units expanded into one row per possible y.
+
+    For the uncensored groups the likelihood needs only, for every k, the number of units with y > k, with
+    n - y > k and with n > k (``ny``, ``nm``, ``nn``): sum_i sum_{k<y_i} log a_k = sum_k ny[k] log a_k.
+    """
 
     y: np.ndarray  # uncensored groups
     n: np.ndarray
@@ -147,14 +151,33 @@ class _BBData:
     kmax: int
     lchoose: np.ndarray = field(init=False)
     clchoose: np.ndarray = field(init=False)
+    ny: np.ndarray = field(init=False)  # units (uncensored) with y > k, k = 0, 1, ...
+    nm: np.ndarray = field(init=False)  # with n - y > k
+    nn: np.ndarray = field(init=False)  # with n > k
+    const: float = field(init=False)  # sum of the binomial coefficients of the uncensored units
+    ckmax: int = field(init=False)  # largest number of trials among the censored units
 
     def __post_init__(self):
         self.lchoose = _lchoose(self.n, self.y)
         self.clchoose = _lchoose(self.cn, self.cy)
+        self.const = float(np.dot(self.w, self.lchoose))
+        self.ckmax = int(self.cn.max()) if self.cn.size else 0
+        if self.kmax <= _KMAX_TABLE:
+            self.ny, self.nm, self.nn = (_exceed(v, self.w) for v in (self.y, self.n - self.y, self.n))
+        else:
+            self.ny = self.nm = self.nn = np.zeros(0)
 
     @property
     def has_censored(self):
         return self.cw.size > 0
+
+
+def _exceed(v, w):
+    """c[k] = total weight of the entries with v > k, for k = 0 .. max(v) - 1 (trailing zeros trimmed)."""
+    if v.size == 0:
+        return np.zeros(0)
+    cnt = np.bincount(v.astype(np.int64), weights=w)
+    return (w.sum() - np.cumsum(cnt))[:-1]
 
 
 def _lchoose(n, y):
@@ -384,21 +407,53 @@ def _rows_closed(mu, rho, y, n, lchoose, order):
     return ll, g, h
 
 
+def _counts_loglik(d: _BBData, mu, rho, order):
+    """Log-likelihood of the uncensored groups, with gradient and Hessian entries, from the exceedance counts.
+
+    sum_k ny[k] log a_k + nm[k] log b_k - nn[k] log c_k (plus the binomial coefficients): O(largest n) per
+    evaluation, whatever the number of units or distinct (y, n) pairs.
+    """
+    ny, nm, nn = d.ny, d.nm, d.nn
+    ky, km, kn = (np.arange(v.size, dtype=float) for v in (ny, nm, nn))
+    a = mu + rho * (ky - mu)
+    b = (1 - mu) + rho * (km - 1 + mu)
+    c = 1 + rho * (kn - 1)
+    tot = d.const + ny @ np.log(a) + nm @ np.log(b) - nn @ np.log(c)
+    if order == 0:
+        return tot, None, None
+    ia, ib, ic = 1 / a, 1 / b, 1 / c
+    da_m, da_r = (1 - rho) * ia, (ky - mu) * ia
+    db_m, db_r = -(1 - rho) * ib, (km - 1 + mu) * ib
+    dc_r = (kn - 1) * ic
+    grad = np.array([ny @ da_m + nm @ db_m, ny @ da_r + nm @ db_r - nn @ dc_r])
+    if order == 1:
+        return tot, grad, None
+    wa, wb = ny * da_m, nm * db_m
+    hess = np.array([
+        -(wa @ da_m) - wb @ db_m,
+        -(ny @ ia) - wa @ da_r + nm @ ib - wb @ db_r,
+        -((ny * da_r) @ da_r) - (nm * db_r) @ db_r + (nn * dc_r) @ dc_r,
+    ])
+    return tot, grad, hess
+
+
 def _bb_loglik(d: _BBData, mu, rho, order=0):
     """Total log-likelihood (with binomial coefficients) and, for ``order`` >= 1, gradient and Hessian."""
     if d.kmax > _KMAX_TABLE:
         def rows(y, n, lch):
             return _rows_closed(mu, rho, y, n, lch, order)
-    else:
-        L, G, H = _terms(mu, rho, d.kmax, order)
 
-        def rows(y, n, lch):
-            return _rows(L, G, H, y, n, lch)
-    ll, g, h = rows(d.y, d.n, d.lchoose)
-    tot = np.dot(d.w, ll)
-    if order:
-        grad = d.w @ g
+        ll, g, h = rows(d.y, d.n, d.lchoose)
+        tot = np.dot(d.w, ll)
+        grad = d.w @ g if order else None
         hess = d.w @ h if order > 1 else None
+    else:
+        tot, grad, hess = _counts_loglik(d, mu, rho, order)
+        if d.has_censored:
+            L, G, H = _terms(mu, rho, d.ckmax, order)
+
+            def rows(y, n, lch):
+                return _rows(L, G, H, y, n, lch)
     if d.has_censored:
         cl, cg, ch = _censored(*rows(d.cy, d.cn, d.clchoose), d.cstart)
         tot = tot + np.dot(d.cw, cl)
