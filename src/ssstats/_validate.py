@@ -116,6 +116,14 @@ def _to_array(value: Any, name: str) -> tuple[np.ndarray, bool]:
     if isinstance(value, pd.DataFrame):
         raise SSStatsError(f"`{name}` must be a scalar, array or Series, not a DataFrame; pass one column")
     scalar = np.ndim(value) == 0
+    kind = _dtype_kind(value)
+    if kind == "b":
+        raise SSStatsError(f"`{name}` must be numeric; got booleans (True/False), which are not counts or amounts")
+    if kind in "OUS":  # text would silently parse ("3" -> 3.0): refuse it, naming the first string
+        obj = np.atleast_1d(np.asarray(value, dtype=object))
+        for i, v in enumerate(obj.ravel()):
+            if isinstance(v, (str, bytes, bool, np.bool_)):
+                raise SSStatsError(f"`{name}` must be numeric; got {v!r}{_where(i, labels_of(value), scalar)}")
     try:
         if isinstance(value, pd.Series) and isinstance(value.dtype, pd.api.extensions.ExtensionDtype):
             arr = value.to_numpy(dtype=float, na_value=np.nan)
@@ -134,6 +142,21 @@ def _to_array(value: Any, name: str) -> tuple[np.ndarray, bool]:
     if arr.ndim > 1:
         raise SSStatsError(f"`{name}` must be a scalar or one-dimensional; got shape {arr.shape}")
     return np.atleast_1d(arr), scalar
+
+
+def _dtype_kind(value: Any) -> str:
+    """NumPy's dtype kind of ``value`` ('b' bool, 'O' object, 'U'/'S' text, 'i', 'f', ...)."""
+    dt = getattr(value, "dtype", None)
+    if dt is None:
+        try:
+            dt = np.asarray(value).dtype
+        except (TypeError, ValueError):  # ragged or otherwise odd: let the conversion below name the problem
+            return "O"
+    if isinstance(dt, pd.api.extensions.ExtensionDtype):
+        if pd.api.types.is_bool_dtype(dt):
+            return "b"
+        return "O" if pd.api.types.is_string_dtype(dt) or dt == object else "f"
+    return dt.kind
 
 
 def _first_bad(mask: np.ndarray) -> int:
