@@ -414,3 +414,118 @@ def test_best_model_minimises_the_criterion_among_r_fits(uk, ref, criterion):
     col = criterion.upper()
     assert getattr(res, criterion) <= ref[ref["dataset"] == "uk2013"][col].min() + 1e-8
     assert res.models[col].is_monotonic_increasing
+
+
+# ---- model="best" is an exhaustive search (pairs with no overlap included) ------------------------------------
+
+def _brute_force(H, y, names):
+    """Every subset of pairwise terms fitted on its own with statsmodels' Poisson GLM, written out plainly.
+
+    A pair in the model whose lists share no record is handled as SparseMSE does: every cell holding both lists
+    (all zero) is removed, the pair's column is dropped, and the pair still counts as one parameter.  A model is
+    kept only if its parameters are identifiable (full column rank) and its MLE exists: by Haberman's criterion
+    no direction d = X c is >= 0 on the zero cells, 0 on the positive cells and not 0 (a linear programme in
+    scipy, formulated differently from ssstats' Fienberg-Rinaldo one).  Returns one row per usable model.
+    """
+    import itertools
+
+    from scipy.optimize import linprog
+
+    k = H.shape[1]
+    pairs = list(itertools.combinations(range(k), 2))
+    n = y.sum()
+    rows = []
+    for r in range(len(pairs) + 1):
+        for combo in itertools.combinations(range(len(pairs)), r):
+            keep = np.ones(len(y), bool)
+            cols = [np.ones(len(y))] + [H[:, j] for j in range(k)]
+            n_empty = 0
+            for p in combo:
+                i, j = pairs[p]
+                both = (H[:, i] == 1) & (H[:, j] == 1)
+                if y[both].sum() == 0:
+                    keep &= ~both
+                    n_empty += 1
+                else:
+                    cols.append(both.astype(float))
+            X = np.column_stack(cols)[keep]
+            yk = y[keep]
+            if np.linalg.matrix_rank(X) < X.shape[1]:
+                continue
+            zero = yk == 0
+            if zero.any():
+                # maximise sum(X_zero c) subject to X_pos c = 0, 0 <= X_zero c <= 1
+                lp = linprog(-X[zero].sum(axis=0), A_ub=np.vstack([X[zero], -X[zero]]),
+                             b_ub=np.concatenate([np.ones(zero.sum()), np.zeros(zero.sum())]),
+                             A_eq=X[~zero], b_eq=np.zeros((~zero).sum()), bounds=(None, None), method="highs")
+                assert lp.status == 0
+                if -lp.fun > 1e-7:
+                    continue
+            fit = sm.GLM(yk, X, family=sm.families.Poisson()).fit(tol=1e-13, maxiter=200)
+            npar = X.shape[1] + n_empty
+            rows.append({"terms": [names[p] for p in combo], "AIC": -2 * fit.llf + 2 * npar,
+                         "BIC": -2 * fit.llf + np.log(n) * npar, "estimate": n + np.exp(fit.params[0])})
+    return pd.DataFrame(rows)
+
+
+def _three_list_no_ac():
+    # A and C never overlap: histories 100:50, 010:60, 001:70, 110:10, 011:12
+    return pd.DataFrame({"A": [1, 0, 0, 1, 0], "B": [0, 1, 0, 1, 1], "C": [0, 0, 1, 0, 1],
+                         "count": [50, 60, 70, 10, 12]})
+
+
+def _uk_subset(uk, lists):
+    d = uk.groupby(lists, as_index=False)["count"].sum()
+    return d[d[lists].sum(axis=1) > 0].reset_index(drop=True)
+
+
+@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.PerfectSeparationWarning")
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # saturated fits: 0 residual df
+@pytest.mark.parametrize("case", ["three_no_AC", "uk_LA_NG_GP", "uk_4_without_GO", "uk_4_without_NG"])
+@pytest.mark.parametrize("criterion", ["aic", "bic"])
+def test_best_is_the_minimum_of_an_independent_exhaustive_search(uk, case, criterion):
+    d = {"three_no_AC": _three_list_no_ac,
+         "uk_LA_NG_GP": lambda: _uk_subset(uk, ["LA", "NG", "GP"]),
+         "uk_4_without_GO": lambda: _uk_subset(uk, ["LA", "NG", "PFNCA", "GP"]),
+         "uk_4_without_NG": lambda: _uk_subset(uk, ["LA", "PFNCA", "GO", "GP"])}[case]()
+    lists = [c for c in d.columns if c != "count"]
+    import itertools
+
+    names = [f"{lists[i]}:{lists[j]}" for i, j in itertools.combinations(range(len(lists)), 2)]
+    # the complete table: every one of the 2^k - 1 histories, 0 where the frame has no row
+    H = np.array([h for h in itertools.product([0, 1], repeat=len(lists)) if any(h)], float)
+    given = {tuple(r): c for r, c in zip(d[lists].to_numpy(int), d["count"])}
+    y = np.array([given.get(tuple(h.astype(int)), 0) for h in H], float)
+    assert y.sum() == d["count"].sum()
+    assert any(y[(H[:, i] == 1) & (H[:, j] == 1)].sum() == 0
+               for i, j in itertools.combinations(range(len(lists)), 2))  # every case has a pair with no overlap
+    bf = _brute_force(H, y, names)
+    col = criterion.upper()
+    top = bf.sort_values(col, kind="stable").iloc[0]
+    res = fit_mse(d, count="count", model="best", criterion=criterion)
+    assert getattr(res, criterion) == pytest.approx(top[col], rel=1e-8)
+    assert getattr(res, criterion) <= bf[col].min() + 1e-8
+    if (bf[col] - top[col]).abs().lt(1e-8).sum() == 1:  # a unique minimum: the same model and estimate
+        assert sorted(res.terms) == sorted(top["terms"])
+        np.testing.assert_allclose(res.estimate, top["estimate"], rtol=1e-6)
+
+
+def test_best_three_lists_picks_the_non_overlapping_pair():
+    # by hand: with A:C in the model its two cells (101, 111) are removed; A:C has AIC 36.4, A:B 51.8
+    res = fit_mse(_three_list_no_ac(), count="count", model="best")
+    assert res.terms == ["A:C"]
+    assert res.aic == pytest.approx(36.38, abs=0.005)
+    assert res.estimate == pytest.approx(529.27, abs=0.005)
+    assert any("A:C" in x and "fixed at 0" in x for x in res.dropped)
+
+
+def test_best_uk_at_least_as_good_as_sparsemse_modelfit(uk):
+    ref = pd.read_csv(RES / "mse_best_sparsemse_reference.csv").iloc[0]
+    res = fit_mse(uk, count="count", model="best")
+    assert res.aic <= ref["AIC"] + 1e-3
+    assert "LA:GP" in res.terms
+    fixed = fit_mse(uk, count="count", model=ref["terms"].split(" + "))
+    assert abs(fixed.aic - ref["AIC"]) <= 5e-5  # SparseMSE's AIC at its printed 4 decimals
+    assert round(fixed.estimate) == ref["estimate"]
+    step = fit_mse(uk, count="count", model="stepwise")
+    assert res.aic < step.aic  # the stepwise model (AIC 127.6) is no longer what best returns

@@ -8,13 +8,15 @@ two lists and no interaction the estimate is Lincoln-Petersen's ``n1 n2 / m``.
 
 Model choice follows SparseMSE (Chan, Silverman and Vincent): ``"main"`` (independence), ``"stepwise"`` (add the
 pair whose total overlap has the smallest Poisson p-value below ``threshold``, while the estimate exists and is
-identifiable by the Fienberg-Rinaldo linear programme), ``"best"`` (every subset of overlapping pairs, ranked by
-AIC or BIC) or an explicit list of pairs.  A pair of lists with no overlap in the model is handled as SparseMSE
-does (its cells are fixed at zero and its parameter counted in AIC).
+identifiable by the Fienberg-Rinaldo linear programme), ``"best"`` (every subset of the pairs, those of lists with
+no overlap included, ranked by AIC or BIC among the models whose estimate exists and is identifiable) or an
+explicit list of pairs.  A pair of lists with no overlap in the model is handled as SparseMSE does (its cells are
+fixed at zero and its parameter counted in AIC).
 
 Intervals: ``"lognormal"`` (``n + exp(qnorm(q, beta_0, se))``, SparseMSE), ``"profile"`` (multinomial profile
 likelihood, Rcapture's ``closedpCI``), ``"bootstrap"`` (multinomial resampling of the observed individuals with the
-model re-selected on every replicate, BCa quantiles with jackknife acceleration).  The bootstrap fits all replicates
+model re-selected on every replicate -- with ``"best"`` only among the ``n_boot_models`` models that score best on
+the original data -- and BCa quantiles with jackknife acceleration).  The bootstrap fits all replicates
 at once with a batched IRLS (``_loglinear.py``).
 
 References
@@ -209,12 +211,14 @@ def _choose_best(table, pm, opts):
     if table.k > 5:
         raise SSStatsError(f"model='best' searches every subset of pairwise interactions, which is practical for up "
                            f"to 5 lists; got {table.k}: use model='stepwise' or a list of terms")
+    # every pair is a candidate, including pairs of lists with no overlap: in a model, such a pair's shared cells
+    # are fixed at 0 and its parameter counted (SparseMSE); models whose estimate does not exist are skipped
     overlap = table.y @ pm.Pc
-    cand = overlap > 0
+    cand = np.ones(pm.npairs, bool)
     notes = []
-    if (~cand).any():
-        notes.append("pairs with no overlap left out of the search: "
-                     + ", ".join(names[i] for i in np.flatnonzero(~cand)))
+    if (overlap == 0).any():
+        notes.append("pairs with no overlap searched as SparseMSE treats them (shared cells fixed at 0, one "
+                     "parameter counted): " + ", ".join(names[i] for i in np.flatnonzero(overlap == 0)))
     inc, ok, rows = pm.best_subset(table.y[None, :], cand, opts["criterion"])
     if not ok[0]:
         raise SSStatsError(_why_not(table, pm, np.zeros(pm.npairs, bool)))
@@ -433,7 +437,8 @@ def fit_mse(data, count: str | None = None, model="main", interval: str = "logno
         Name of the count column.
     model : {"main", "stepwise", "best"} or list of str
         ``"main"``: main effects (independent lists); ``"stepwise"``: SparseMSE's stepwise selection;
-        ``"best"``: every subset of pairwise interactions between overlapping lists, ranked by ``criterion``; or
+        ``"best"``: every subset of pairwise interactions (pairs of lists with no overlap included, handled as
+        SparseMSE does), ranked by ``criterion`` among the models whose estimate exists and is identifiable; or
         an explicit list of pairwise terms, e.g. ``["LA:NG", "PFNCA:GO"]``.
     interval : {"lognormal", "profile", "bootstrap"}
         Interval for the total.
@@ -452,8 +457,10 @@ def fit_mse(data, count: str | None = None, model="main", interval: str = "logno
     lists : sequence of str, optional
         The list columns (default: every column but ``count``), e.g. to leave out a ``synthetic`` flag.
     n_boot_models : int
-        With ``model="best"`` and the bootstrap, each replicate re-selects among this many models, those with the
-        best criterion on the original data (Silverman, Chan and Vincent 2023); every model if there are fewer.
+        With ``model="best"`` and the bootstrap, each replicate does **not** search every subset again: it
+        re-selects only among the ``n_boot_models`` models with the best criterion on the original data
+        (Silverman, Chan and Vincent 2023), so a model outside that set can never be chosen in a replicate;
+        every usable model if there are fewer.  ``dropped`` says so when the set is a strict subset.
 
     Returns
     -------
