@@ -78,6 +78,35 @@ def test_beta_binomial_profile_intervals_match_r(bb, ref):
     assert frame.loc[0, "lower"] == ci.loc["mu", "lower"]
 
 
+def test_beta_binomial_alpha_beta_profile_intervals_match_r(bb, ref):
+    frame = bb.to_frame().set_index("parameter")
+    for p in ("alpha", "beta"):
+        assert frame.loc[p, "lower"] == pytest.approx(ref["bb", f"{p}_lower"], rel=RTOL)
+        assert frame.loc[p, "upper"] == pytest.approx(ref["bb", f"{p}_upper"], rel=RTOL)
+        assert frame.loc[p, "method"] == "profile likelihood"
+    assert frame[["lower", "upper"]].notna().all().all()
+
+
+def test_alpha_beta_intervals_at_the_boundaries():
+    # rho = 0 (identical units): alpha and beta are infinite; their intervals are [lower, inf), one-sided
+    fit = ss.fit_beta_binomial(np.full(30, 2), np.full(30, 10))
+    frame = fit.to_frame().set_index("parameter")
+    assert np.isinf(frame.loc["alpha", "upper"]) and np.isinf(frame.loc["beta", "upper"])
+    assert 0 < frame.loc["alpha", "lower"] < np.inf and "one-sided" in frame.loc["alpha", "method"]
+    # the lower limit is where the profile deviance over beta reaches the one-sided cut-off (2.71), computed
+    # here with scipy's beta-binomial log-pmf and a bounded scalar optimiser
+    y, n = np.full(30, 2), np.full(30, 10)
+    best = lambda a: -optimize.minimize_scalar(  # noqa: E731
+        lambda t: -stats.betabinom.logpmf(y, n, a, np.exp(t)).sum(), bounds=(np.log(a) - 5, np.log(a) + 5),
+        method="bounded", options=dict(xatol=1e-12)).fun
+    a_lo = frame.loc["alpha", "lower"]
+    assert 2 * (fit.loglik - best(a_lo)) == pytest.approx(stats.chi2.ppf(0.90, 1), rel=1e-5)
+    # rho at 1 (all-or-none units): alpha and beta tend to 0, lower limits 0
+    fit = ss.fit_beta_binomial([0, 3, 0, 4, 2, 0, 0, 1], [2, 3, 4, 4, 2, 3, 1, 1])
+    frame = fit.to_frame().set_index("parameter")
+    assert frame.loc["alpha", "lower"] == 0 and 0 < frame.loc["alpha", "upper"] < np.inf
+
+
 def test_beta_binomial_unit_estimates_match_r(bb):
     r = pd.read_csv(RESULTS / "units_eb.csv")
     r = r[r.model == "beta_binomial"].reset_index(drop=True)
@@ -526,9 +555,9 @@ def test_negative_binomial_censored_matches_r_optim(ref):
     assert fit.params["const"] == pytest.approx(ref["nb_censored", "coef_1"], rel=RTOL)
     assert fit.alpha == pytest.approx(ref["nb_censored", "alpha"], rel=RTOL)
     assert fit.loglik == pytest.approx(ref["nb_censored", "loglik"], rel=1e-9)
-    # R's SEs: optimHess by finite differences of the log-likelihood itself, good to about 1e-4
-    assert fit.bse["const"] == pytest.approx(ref["nb_censored", "se_1"], rel=1e-4)
-    assert fit.bse["alpha"] == pytest.approx(ref["nb_censored", "se_alpha"], rel=1e-4)
+    # R's SEs: optimHess on differences of an analytic gradient (precise to about 1e-9)
+    assert fit.bse["const"] == pytest.approx(ref["nb_censored", "se_1"], rel=RTOL)
+    assert fit.bse["alpha"] == pytest.approx(ref["nb_censored", "se_alpha"], rel=RTOL)
     assert "censored" in fit.summary()
     est = fit.unit_estimates()
     assert est.censored.sum() == fit.n_censored and est["count"][est.censored].isna().all()

@@ -14,10 +14,11 @@ The beta-binomial likelihood is written as products over k = 0, 1, ..., n - 1 (G
     P(Y = y | n) = C(n, y) prod_{k<y} (mu(1-rho) + k rho) prod_{k<n-y} ((1-mu)(1-rho) + k rho)
                    / prod_{k<n} ((1-rho) + k rho)
 
-so that the log-likelihood of every unit is a difference of cumulative sums over k, computed once per evaluation
-for all units together (identical (y, n) pairs are grouped first).  It is exact at rho = 0 (the binomial), so the
-boundary needs no special case, and its cost grows with the largest number of trials, not with the number of
-units.  Above 200,000 trials in a unit the same likelihood is computed from log-gamma differences written without
+so that the log-likelihood of all uncensored units together is sum_k [N(y > k) log a_k + N(n - y > k) log b_k -
+N(n > k) log c_k], where N(y > k) counts the units with more than k successes (and so on): the counts are
+tabulated once, and each evaluation is a few dot products over k = 0 .. max n, whatever the number of units or of
+distinct (y, n) pairs.  Censored units (few, with a range of y each) use cumulative sums over k of the same
+terms.  It is exact at rho = 0 (the binomial), so the boundary needs no special case.  Above 200,000 trials in a unit the same likelihood is computed from log-gamma differences written without
 cancellation (Stirling series for large arguments), so memory does not grow with the counts.  Gradient and
 Hessian are analytic in both forms.
 
@@ -418,7 +419,8 @@ def _counts_loglik(d: _BBData, mu, rho, order):
     a = mu + rho * (ky - mu)
     b = (1 - mu) + rho * (km - 1 + mu)
     c = 1 + rho * (kn - 1)
-    tot = d.const + ny @ np.log(a) + nm @ np.log(b) - nn @ np.log(c)
+    with np.errstate(divide="ignore"):  # log 0 = -inf at rho = 1 (a point a line search then rejects)
+        tot = d.const + ny @ np.log(a) + nm @ np.log(b) - nn @ np.log(c)
     if order == 0:
         return tot, None, None
     ia, ib, ic = 1 / a, 1 / b, 1 / c
@@ -516,6 +518,32 @@ class _BBProfile:
         v0 = self.ll(mu, 0.0)
         return (0.0, v0) if v0 > v else (r, v)
 
+    def ll_ab(self, alpha, beta, free):
+        """Log-likelihood in (alpha, beta) with its first and second derivatives in log(free), free = the
+        index (0 alpha, 1 beta) of the parameter maximised over in the profiles of the other one."""
+        sab = alpha + beta
+        mu, rho = alpha / sab, 1 / (1 + sab)
+        # far out in the search (a shape parameter 1e15 times the other) mu or rho would round to 0 or 1
+        v, g, h = self.ll(min(max(mu, _EPS), 1 - _EPS), min(rho, _RHO_MAX), 2)
+        x = (alpha, beta)[free]
+        # d(mu, rho)/d(free) and second derivatives (alpha/(alpha + beta), 1/(1 + alpha + beta))
+        j = np.array([(beta if free == 0 else -alpha) / sab ** 2, -rho ** 2])
+        j2 = np.array([(-2 * beta if free == 0 else 2 * alpha) / sab ** 3, 2 * rho ** 3])
+        d1 = g @ j
+        d2 = j @ h @ j + g @ j2
+        return v, d1 * x, d2 * x * x + d1 * x  # chain rule to log(free)
+
+    def best_ab(self, fixed_value, fixed, x0):
+        """Maximum over the other shape parameter (on its log scale, started at ``x0``) with one held fixed."""
+        free = 1 - fixed
+
+        def f(t):
+            other = np.exp(t)
+            return self.ll_ab(*((fixed_value, other) if fixed == 0 else (other, fixed_value)), free)
+
+        t, v = _maximise_1d(f, np.log(x0), np.log(1e-12), np.log(1e15))
+        return float(np.exp(t)), v
+
     def fit(self, mu0, rho0):
         """Joint maximum: quasi-Newton with bounds, then Newton polish (interior) or the boundary rho = 0."""
         scale = max(1.0, float(self.d.w.sum() + self.d.cw.sum()))
@@ -586,7 +614,9 @@ class BetaBinomialFit(Result):
     lrt : LikelihoodRatioTest
         Named tuple ``(statistic, p_value)`` of the likelihood-ratio test of rho = 0, p from 1/2 chi2_0 + 1/2 chi2_1.
     ci : pandas.DataFrame
-        Profile-likelihood intervals for ``mu`` and ``rho``.
+        Profile-likelihood intervals for ``mu``, ``rho``, ``alpha`` and ``beta`` (``alpha`` profiled over
+        ``beta`` and ``beta`` over ``alpha``; at ``rho = 0`` their upper limits are infinite and their lower
+        limits use the one-sided cut-off, as rho's upper limit).
     n_units, n_excluded, n_censored : int
         Units fitted, units left out because they had no trials, censored units among those fitted.
     """
@@ -1022,7 +1052,30 @@ def _bb_profile_ci(prof: _BBProfile, mu, rho, ll, lev, se):
     rhi = _limit(dev_rho, rho, min(2 * s_r, (_RHO_MAX - rho) / 4), _RHO_MAX)
     rhi = 1.0 if rhi is None else rhi
     meth_r = "profile likelihood (one-sided: rho at 0)" if rho == 0 else "profile likelihood"
-    return _ci_frame([("mu", mu, mlo, mhi, "profile likelihood", lev), ("rho", rho, rlo, rhi, meth_r, lev)])
+    rows = [("mu", mu, mlo, mhi, "profile likelihood", lev), ("rho", rho, rlo, rhi, meth_r, lev)]
+    # alpha and beta: profile over the other shape parameter, both on the log scale
+    if rho > 0:
+        alpha, beta = mu * (1 - rho) / rho, (1 - mu) * (1 - rho) / rho
+    else:  # the binomial: alpha = beta = infinity; search down from a point where the deviance is about 0
+        alpha, beta = mu * 1e8, (1 - mu) * 1e8
+    for name, fixed, est, other in (("alpha", 0, alpha, beta), ("beta", 1, beta, alpha)):
+        sa = {"other": other}
+
+        def dev_ab(t, fixed=fixed, sa=sa):
+            o, v = prof.best_ab(np.exp(t), fixed, sa["other"])
+            sa["other"] = o
+            return 2 * (ll - v) - crit_r
+
+        t0 = np.log(est)
+        sd = se[name] / est if rho > 0 and np.isfinite(se[name]) and se[name] > 0 else 0.5
+        lim = []
+        for sign, bound in ((-1, max(t0 - 40, np.log(1e-12))), (1, t0 + 40)):
+            sa["other"] = other
+            x = None if (sign > 0 and rho == 0) else _limit(dev_ab, t0, sign * min(2 * sd, 1.0), bound)
+            lim.append((0.0 if sign < 0 else np.inf) if x is None else float(np.exp(x)))
+        est_out = est if rho > 0 else np.inf
+        rows.append((name, est_out, lim[0], lim[1], meth_r, lev))
+    return _ci_frame(rows)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@
 #   units_predictive.csv  beta-binomial and negative-binomial predictive quantiles
 # Log-likelihoods are the full ones (with the binomial coefficients / log y! terms), as VGAM's and MASS's logLik.
 # Observed-information standard errors are computed here by optimHess() on a log-likelihood with an analytic
-# gradient written below (independently of VGAM, whose own SEs use the expected information).
+# gradient written below (independently of VGAM, whose own SEs use the expected information); every gradient
+# here is given to optimHess, so the Hessians are differences of exact gradients.
+#   units_data_bbreg_censored.csv  data set 1 with every other 1-4 cell suppressed (censored regression)
 suppressMessages({library(VGAM); library(MASS)})
 options(digits = 17)
 out <- list()
@@ -207,14 +209,104 @@ nbc_ll <- function(th) {  # th = (log rate, log alpha)
   sum(dnbinom(yt[!cens], size = sz, mu = m[!cens], log = TRUE)) +
     sum(log(pnbinom(7, size = sz, mu = m[cens]) - pnbinom(0, size = sz, mu = m[cens])))
 }
-o <- nlminb(c(log(0.002), log(0.4)), function(th) -nbc_ll(th),
+# analytic gradient in (log rate, log alpha): per count y, d log f / d log m = theta (y - m)/(theta + m) and
+# d log f / d log alpha = -theta [digamma(y + theta) - digamma(theta) - log(1 + m/theta) + (m - y)/(theta + m)];
+# a censored unit's gradient is the average of those over y = 1..7 weighted by the probabilities of each y
+nbc_gr <- function(th) {
+  m <- e * exp(th[1]); sz <- exp(-th[2])
+  gy <- function(yy, mm) cbind(sz * (yy - mm) / (sz + mm),
+                               -sz * (digamma(yy + sz) - digamma(sz) - log1p(mm / sz) + (mm - yy) / (sz + mm)))
+  g <- colSums(gy(yt[!cens], m[!cens]))
+  for (i in which(cens)) {
+    p <- dnbinom(1:7, size = sz, mu = m[i])
+    g <- g + colSums(p / sum(p) * gy(1:7, m[i]))
+  }
+  g
+}
+o <- nlminb(c(log(0.002), log(0.4)), function(th) -nbc_ll(th), function(th) -nbc_gr(th),
             control = list(rel.tol = 1e-15, x.tol = 1e-12, eval.max = 2000, iter.max = 1000))
-o <- optim(o$par, function(th) -nbc_ll(th), method = "BFGS", control = list(reltol = 1e-16, maxit = 1000))
-H <- optimHess(o$par, nbc_ll, control = list(ndeps = c(1e-5, 1e-5)))
+o <- optim(o$par, function(th) -nbc_ll(th), function(th) -nbc_gr(th), method = "BFGS",
+           control = list(reltol = 1e-16, maxit = 1000))
+# the gradient against central differences of the log-likelihood (a check of the formula, not a reference)
+stopifnot(max(abs(nbc_gr(o$par + c(0.01, -0.02)) - sapply(1:2, function(j) {
+  h <- 1e-6 * c(j == 1, j == 2); p0 <- o$par + c(0.01, -0.02); (nbc_ll(p0 + h) - nbc_ll(p0 - h)) / 2e-6 }))) < 1e-5)
+# Hessian from differences of the analytic gradient (accurate to about 1e-9 relative); Newton polish with it
+for (it in 1:3) o$par <- o$par - solve(optimHess(o$par, nbc_ll, nbc_gr, control = list(ndeps = c(1e-5, 1e-5))),
+                                        nbc_gr(o$par))
+o$value <- -nbc_ll(o$par)
+H <- optimHess(o$par, nbc_ll, nbc_gr, control = list(ndeps = c(1e-5, 1e-5)))
 se <- sqrt(diag(solve(-H)))
 put("nb_censored", "coef_1", o$par[1]); put("nb_censored", "alpha", exp(o$par[2]))
 put("nb_censored", "loglik", -o$value); put("nb_censored", "se_1", se[1])
 put("nb_censored", "se_alpha", exp(o$par[2]) * se[2]); put("nb_censored", "n_censored", sum(cens))
+
+# ================================================================ profile intervals for alpha and beta (data set 1)
+# alpha profiled over beta (and beta over alpha), the inner maximum by optimize on the log scale
+ab_ll <- function(al, be, y, n) bb_ll(al / (al + be), 1 / (1 + al + be), y, n)
+prof_ab <- function(y, n, al, be, ll, level = 0.95) {
+  crit <- qchisq(level, 1)
+  pa <- function(a) optimize(function(t) ab_ll(a, exp(t), y, n), log(be) + c(-8, 8), maximum = TRUE,
+                             tol = 1e-12)$objective
+  pb <- function(b) optimize(function(t) ab_ll(exp(t), b, y, n), log(al) + c(-8, 8), maximum = TRUE,
+                             tol = 1e-12)$objective
+  fa <- function(t) 2 * (ll - pa(exp(t))) - crit
+  fb <- function(t) 2 * (ll - pb(exp(t))) - crit
+  exp(c(alpha_lower = uniroot(fa, log(al) + c(-5, 0), tol = 1e-13)$root,
+        alpha_upper = uniroot(fa, log(al) + c(0, 5), tol = 1e-13)$root,
+        beta_lower = uniroot(fb, log(be) + c(-5, 0), tol = 1e-13)$root,
+        beta_upper = uniroot(fb, log(be) + c(0, 5), tol = 1e-13)$root))
+}
+pab <- prof_ab(d1$y, d1$n, al, be, ll1)
+for (nm in names(pab)) put("bb", nm, pab[[nm]])
+
+# ================================================================ censored beta-binomial regression (data set 1)
+# every other unit of data set 1 with 1-4 successes is suppressed (range 1..min(4, n)); the censored units'
+# likelihood is P(1 <= Y <= min(4, n)); maximised by BFGS with the analytic gradient below
+yb <- d1$y; nb_ <- d1$n
+cens <- yb >= 1 & yb <= 4 & (seq_along(yb) %% 2 == 0)
+lower <- ifelse(cens, 1, yb); upper <- ifelse(cens, pmin(4, nb_), yb)
+d7 <- data.frame(unit = d1$unit, y = ifelse(cens, NA, yb), y_true = yb, n = nb_, lower = lower, upper = upper,
+                 censored = cens, ward = d1$ward, period = d1$period, synthetic = TRUE)
+write.csv(d7, "units_data_bbreg_censored.csv", row.names = FALSE, na = "")
+X <- model.matrix(~ ward + period, d7)
+rows_c <- do.call(rbind, lapply(which(cens), function(i) data.frame(unit = i, yy = lower[i]:upper[i])))
+bbc_parts <- function(th) {  # per-row log-pmf and its gradient in (eta, logit rho), rows = uncensored + censored
+  eta <- drop(X %*% th[1:3]); s <- exp(-th[4])
+  u <- c(which(!cens), rows_c$unit); yy <- c(yb[!cens], rows_c$yy); nn <- nb_[u]
+  mu <- plogis(eta[u]); a <- mu * s; b <- (1 - mu) * s
+  lp <- lchoose(nn, yy) + lbeta(yy + a, nn - yy + b) - lbeta(a, b)
+  ga <- digamma(yy + a) - digamma(nn + a + b) - digamma(a) + digamma(a + b)
+  gb <- digamma(nn - yy + b) - digamma(nn + a + b) - digamma(b) + digamma(a + b)
+  list(u = u, cen = c(rep(FALSE, sum(!cens)), rep(TRUE, nrow(rows_c))), lp = lp,
+       g = cbind(s * mu * (1 - mu) * (ga - gb), -(a * ga + b * gb)))
+}
+bbc_ll <- function(th) {
+  p <- bbc_parts(th)
+  sum(p$lp[!p$cen]) + sum(tapply(p$lp[p$cen], p$u[p$cen], function(v) max(v) + log(sum(exp(v - max(v))))))
+}
+bbc_gr <- function(th) {
+  p <- bbc_parts(th)
+  w <- rep(1, length(p$lp))
+  for (i in unique(p$u[p$cen])) { j <- p$cen & p$u == i; w[j] <- exp(p$lp[j] - max(p$lp[j])); w[j] <- w[j] / sum(w[j]) }
+  ge <- tapply(w * p$g[, 1], p$u, sum)  # per unit, in the order of sort(unique(u))
+  c(drop(t(X[as.integer(names(ge)), , drop = FALSE]) %*% ge), sum(w * p$g[, 2]))
+}
+th0 <- c(b2[c(1, 3, 4)], b2[2])
+o <- optim(th0, function(th) -bbc_ll(th), function(th) -bbc_gr(th), method = "BFGS",
+           control = list(reltol = 1e-16, maxit = 2000))
+o <- optim(o$par, function(th) -bbc_ll(th), function(th) -bbc_gr(th), method = "BFGS",
+           control = list(reltol = 1e-16, maxit = 2000))
+for (it in 1:3) o$par <- o$par - solve(optimHess(o$par, bbc_ll, bbc_gr, control = list(ndeps = rep(1e-5, 4))),
+                                        bbc_gr(o$par))  # Newton polish
+p0 <- o$par + c(0.05, -0.1, 0.02, 0.1)  # the gradient against central differences (a check, not a reference)
+stopifnot(max(abs(bbc_gr(p0) - sapply(1:4, function(j) {
+  h <- 1e-6 * (seq_len(4) == j); (bbc_ll(p0 + h) - bbc_ll(p0 - h)) / 2e-6 }))) < 1e-5)
+Hc <- optimHess(o$par, bbc_ll, bbc_gr, control = list(ndeps = rep(1e-5, 4)))
+sec <- sqrt(diag(solve(-Hc)))
+nmc <- c("const", "ward", "period", "logit_rho")
+for (i in 1:4) { put("bbreg_censored", paste0("coef_", nmc[i]), o$par[i]); put("bbreg_censored", paste0("se_", nmc[i]), sec[i]) }
+put("bbreg_censored", "loglik", bbc_ll(o$par)); put("bbreg_censored", "n_censored", sum(cens))
+put("bbreg_censored", "max_abs_gradient", max(abs(bbc_gr(o$par))))
 
 # ---------------------------------------------------------------- write
 ref <- do.call(rbind, out)
