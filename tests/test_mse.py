@@ -44,7 +44,8 @@ def test_uk_stepwise_within_published_range(uk):
     res = fit_mse(uk, count="count", model="stepwise")
     assert pub["lower"] <= res.estimate <= pub["upper"]
     assert res.n_observed == 2744
-    assert res.models["step"].tolist() == list(range(len(res.models)))
+    path = res.models[res.models["accepted"]]
+    assert path["step"].tolist() == list(range(len(path)))
 
 
 @pytest.mark.parametrize("row", range(5))
@@ -359,7 +360,7 @@ def test_best_refuses_more_than_five_lists():
 def test_stepwise_path_matches_r(uk):
     ref = pd.read_csv(RES / "mse_stepwise_reference.csv")
     res = fit_mse(uk, count="count", model="stepwise")
-    path = res.models[res.models["step"] > 0]
+    path = res.models[res.models["accepted"] & (res.models["step"] > 0)]
     assert list(path["added"]) == list(ref["added"])
     np.testing.assert_allclose(path["p_value"], ref["p_value"], rtol=1e-6)
     np.testing.assert_allclose(res.estimate, ref["final_abundance"].iloc[0], rtol=1e-6)
@@ -400,9 +401,14 @@ def test_stepwise_refuses_a_pair_whose_estimate_would_not_exist():
         m, obs = mu @ pair[cand], y @ pair[cand]
         return min(stats.poisson.cdf(obs, m), stats.poisson.sf(obs - 1, m))
 
-    path = res.models[res.models["step"] > 0]
+    path = res.models[res.models["accepted"] & (res.models["step"] > 0)]
     np.testing.assert_allclose(path["p_value"], [p_value([], "A:B"), p_value(["A:B"], "A:C")], rtol=1e-6)
     assert p_value(["A:B", "A:C"], "B:C") < 0.02  # it would have entered
+    # .models lists the refused candidate too: step 3, B:C, its p-value, not identifiable, not accepted
+    bc = res.models[(res.models["step"] == 3) & (res.models["term"] == "B:C")].iloc[0]
+    assert not bc["identifiable"] and not bc["accepted"] and np.isnan(bc["estimate"])
+    np.testing.assert_allclose(bc["p_value"], p_value(["A:B", "A:C"], "B:C"), rtol=1e-6)
+    assert "refused" in bc["note"]
     assert not mle_exists(PairModels(H).X, y)
     with pytest.raises(SSStatsError, match="does not exist"):
         fit_mse(d, count="count", model=["A:B", "A:C", "B:C"])
@@ -529,3 +535,50 @@ def test_best_uk_at_least_as_good_as_sparsemse_modelfit(uk):
     assert round(fixed.estimate) == ref["estimate"]
     step = fit_mse(uk, count="count", model="stepwise")
     assert res.aic < step.aic  # the stepwise model (AIC 127.6) is no longer what best returns
+
+
+def test_stepwise_models_hold_every_candidate_of_every_step(uk):
+    # each step lists every pair not yet in the model with its overlap, Poisson p-value under the current fit
+    # (statsmodels + SciPy here), whether the estimate would exist with it, and which one was accepted
+    from scipy import stats
+
+    res = fit_mse(uk, count="count", model="stepwise")
+    m = res.models
+    lists = ["LA", "NG", "PFNCA", "GO", "GP"]
+    H = uk[lists].to_numpy(float)
+    y = uk["count"].to_numpy(float)
+    # the complete table (every non-empty history; the frame leaves out those nobody has)
+    import itertools
+
+    Hf = np.array([h for h in itertools.product([0, 1], repeat=5) if any(h)], float)
+    given = {tuple(r.astype(int)): c for r, c in zip(H, y)}
+    yf = np.array([given.get(tuple(h.astype(int)), 0) for h in Hf], float)
+    pair = {f"{lists[i]}:{lists[j]}": Hf[:, i] * Hf[:, j] for i, j in itertools.combinations(range(5), 2)}
+    path = list(m.loc[m["accepted"] & (m["step"] > 0), "term"])
+    assert sorted(path) == sorted(res.terms)
+    assert m.loc[0, "step"] == 0 and m.loc[0, "terms"] == "(main effects)"
+    n_steps = m["step"].max()
+    assert n_steps == len(path) + 1  # the last step evaluates the candidates and accepts none
+    for s in range(1, n_steps + 1):
+        rows = m[m["step"] == s]
+        before = path[: s - 1]
+        assert sorted(rows["term"]) == sorted(t for t in pair if t not in before)
+        assert rows["accepted"].sum() == (1 if s <= len(path) else 0)
+        X = np.column_stack([np.ones(len(yf)), Hf] + [pair[t] for t in before])
+        mu = sm.GLM(yf, X, family=sm.families.Poisson()).fit(tol=1e-13).fittedvalues
+        for _, r in rows.iterrows():
+            obs, exp = yf @ pair[r["term"]], mu @ pair[r["term"]]
+            assert r["overlap"] == obs
+            np.testing.assert_allclose(r["expected_overlap"], exp, rtol=1e-6)
+            np.testing.assert_allclose(r["p_value"], min(stats.poisson.cdf(obs, exp),
+                                                         stats.poisson.sf(obs - 1, exp)), rtol=1e-6)
+            assert r["identifiable"]  # every UK candidate along this path can be fitted
+        if s <= len(path):
+            acc = rows[rows["accepted"]].iloc[0]
+            assert acc["term"] == path[s - 1] and acc["p_value"] == rows["p_value"].min() < 0.02
+        else:
+            assert rows["p_value"].min() >= 0.02
+    # a candidate's model columns are that model's own fit
+    la_gp = m[(m["step"] == n_steps) & (m["term"] == "LA:GP")].iloc[0]
+    other = fit_mse(uk, count="count", model=res.terms + ["LA:GP"])
+    np.testing.assert_allclose([la_gp["estimate"], la_gp["AIC"]], [other.estimate, other.aic], rtol=1e-10)

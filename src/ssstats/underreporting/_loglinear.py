@@ -177,7 +177,9 @@ class PairModels:
         p-value (the first on ties) if it is below ``threshold``, else stop.
 
         Returns ``included`` (B x npairs), ``ok`` (B,) (the main-effects model exists) and, with ``trace=True``,
-        a list of per-step dicts for table 0.
+        a list of per-step dicts for table 0: ``pvalues`` (as used: 1 for pairs in the model or refused),
+        ``raw_pvalues`` (1 only for pairs in the model), ``pstar`` (expected overlaps), ``refused`` (pairs below
+        the threshold whose estimate would not exist) and ``included`` (the model at the start of the step).
         """
         Y = np.atleast_2d(Y)
         B = Y.shape[0]
@@ -194,6 +196,7 @@ class PairModels:
             ns = nstar[idx]
             pval = np.minimum(stats.poisson.cdf(ns, pstar), stats.poisson.sf(ns - 1, pstar))
             pval[inc] = 1.0
+            raw0 = pval[0].copy() if idx.size else None
             cand_rows, cand_pairs = np.nonzero(pval < threshold)
             refused = []
             if cand_rows.size:
@@ -203,7 +206,8 @@ class PairModels:
                 pval[cand_rows[~good], cand_pairs[~good]] = 1.0
                 refused = [int(j) for r, j in zip(cand_rows[~good], cand_pairs[~good]) if r == 0]
             if trace and idx.size and idx[0] == 0:
-                steps.append({"pvalues": pval[0].copy(), "pstar": pstar[0].copy(), "refused": refused})
+                steps.append({"pvalues": pval[0].copy(), "raw_pvalues": raw0, "pstar": pstar[0].copy(),
+                              "refused": refused, "included": inc[0].copy()})
             best = np.argmin(pval, axis=1) if self.npairs else np.zeros(idx.size, int)
             pmin = pval[np.arange(idx.size), best] if self.npairs else np.ones(idx.size)
             add = pmin < threshold

@@ -169,41 +169,64 @@ def _choose_main(table, pm, opts):
 
 
 def _choose_stepwise(table, pm, opts):
+    """SparseMSE's stepwise path; ``models`` holds the start and every candidate evaluated at every step."""
     names = _pair_names(table.lists, pm)
-    inc_final, ok, steps = pm.stepwise(table.y[None, :], opts["threshold"], trace=True)
+    thr = opts["threshold"]
+    inc_final, ok, steps = pm.stepwise(table.y[None, :], thr, trace=True)
     if not ok[0]:
         raise SSStatsError(_why_not(table, pm, np.zeros(pm.npairs, bool)))
-    rows, notes = [], []
+    overlap = table.y @ pm.Pc
+    support = table.y > 0
     inc = np.zeros(pm.npairs, bool)
-    added_order = []
-    for s, step in enumerate(steps):
+    rows = [{**_models_row(0, _fit_one(table, pm, inc), names, "start: main effects"), "term": "",
+             "overlap": np.nan, "expected_overlap": np.nan, "p_value": np.nan, "identifiable": True,
+             "accepted": True, "added": ""}]
+    notes = []
+    for s, step in enumerate(steps, start=1):
+        assert np.array_equal(step["included"], inc)
+        used = step["pvalues"]
+        j_best = int(np.argmin(used)) if pm.npairs else -1
+        accept = j_best if pm.npairs and used[j_best] < thr else -1
         for j in step["refused"]:
-            notes.append(f"step {s + 1}: {names[j]} not added although its p-value is below the threshold: with it "
+            notes.append(f"step {s}: {names[j]} not added although its p-value is below the threshold: with it "
                          f"the estimate would not exist or not be identifiable")
-        p = step["pvalues"]
-        j = int(np.argmin(p))
-        if p[j] < opts["threshold"] and not inc[j]:
-            added_order.append((j, float(p[j])))
+        for j in np.flatnonzero(~inc):
+            trial = inc.copy()
+            trial[j] = True
+            good = pm.check(support, trial)
+            p = float(step["raw_pvalues"][j])
+            if good:
+                base = _models_row(s, _fit_one(table, pm, trial), names)
+            else:  # not fitted: the estimate would not exist or not be identifiable
+                terms = [names[i] for i in np.flatnonzero(trial)]
+                base = {"step": s, "terms": " + ".join(terms), "n_terms": len(terms), "estimate": np.nan,
+                        "stderr": np.nan, "deviance": np.nan, "df": np.nan, "AIC": np.nan, "BIC": np.nan}
+            if j == accept:
+                note = f"added {names[j]} (Poisson p = {p:.3g})"
+            elif not good and p < thr:
+                note = "refused: with it the estimate would not exist or not be identifiable"
+            elif p < thr:
+                note = "below the threshold, but another pair has a smaller p-value"
+            else:
+                note = "p-value not below the threshold"
+            rows.append({**base, "note": note, "term": names[j], "overlap": float(overlap[j]),
+                         "expected_overlap": float(step["pstar"][j]), "p_value": p, "identifiable": bool(good),
+                         "accepted": bool(j == accept), "added": names[j] if j == accept else ""})
+        if accept >= 0:
             inc = inc.copy()
-            inc[j] = True
+            inc[accept] = True
     assert np.array_equal(inc, inc_final[0])
-    inc = np.zeros(pm.npairs, bool)
-    rows.append({**_models_row(0, _fit_one(table, pm, inc), names, "start: main effects"), "added": "",
-                 "p_value": np.nan})
-    for s, (j, p) in enumerate(added_order, start=1):
-        inc = inc.copy()
-        inc[j] = True
-        rows.append({**_models_row(s, _fit_one(table, pm, inc), names, f"added {names[j]} (Poisson p = {p:.3g})"),
-                     "added": names[j], "p_value": p})
     fit = _fit_one(table, pm, inc)
     if fit.empty:
         notes.append(f"pairs with no overlap in the model ({', '.join(fit.empty)}): their cells are fixed at 0 "
                      f"as in SparseMSE")
-    none = [names[i] for i in np.flatnonzero(table.y @ pm.Pc == 0) if not fit.included[i]]
+    none = [names[i] for i in np.flatnonzero(overlap == 0) if not fit.included[i]]
     if none:
         notes.append(f"pairs of lists with no overlap ({', '.join(none)}): their interaction was never significant "
                      f"enough to enter (SparseMSE would fix their shared cells at 0 if it did)")
-    return fit, pd.DataFrame(rows), notes
+    cols = ["step", "term", "overlap", "expected_overlap", "p_value", "identifiable", "accepted", "added", "terms",
+            "n_terms", "estimate", "stderr", "deviance", "df", "AIC", "BIC", "note"]
+    return fit, pd.DataFrame(rows)[cols], notes
 
 
 def _choose_best(table, pm, opts):
@@ -368,7 +391,13 @@ class MSEResult(Result):
     terms : list of str
         Pairwise interactions in the chosen model (``"A:B"``).
     models : pandas.DataFrame
-        The models tried (stepwise path, or the best models of the exhaustive search).
+        The models tried.  Stepwise: the start (step 0, main effects) and, for every step, every candidate pair
+        evaluated: ``step``, ``term`` (the pair), ``overlap`` (records on both lists), ``expected_overlap``
+        (under the current model), ``p_value`` (two-sided Poisson), ``identifiable`` (the estimate would exist
+        and be identifiable with the pair added), ``accepted`` (the pair added at that step), ``added``, and the
+        candidate model's ``terms``, ``estimate``, ``stderr``, ``deviance``, ``df``, ``AIC``, ``BIC`` (missing when
+        not identifiable) and a ``note``; the path is ``models[models.accepted]``.  Best: the ten best models of
+        the exhaustive search.  Main or fixed: the one model.
     dropped : list of str
         What was left out and why (pairs with no overlap, models whose estimate does not exist, failed
         bootstrap replicates).
