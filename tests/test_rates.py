@@ -58,20 +58,52 @@ def test_proportion_test_matches_r():
 def test_compare_proportions_matches_r():
     ref = pd.read_csv(RESULTS / "rates_compare_proportions.csv")
     out = ss.compare_proportions(ref.x1, ref.n1, ref.x2, ref.n2, measures="difference")
-    np.testing.assert_allclose(out.lower, ref.diff_lower, rtol=1e-7)
-    np.testing.assert_allclose(out.upper, ref.diff_upper, rtol=1e-7)
-    np.testing.assert_allclose(out.fisher_p_value, ref.fisher_p, rtol=1e-7)
+    np.testing.assert_allclose(out.lower, ref.diff_lower, rtol=RTOL)
+    np.testing.assert_allclose(out.upper, ref.diff_upper, rtol=RTOL)
+    np.testing.assert_allclose(out.fisher_p_value, ref.fisher_p, rtol=RTOL)
+    # Miettinen-Nurminen score test; R's NaN (pooled proportion 100%) is p = 1 here (the groups agree exactly)
+    np.testing.assert_allclose(out.p_value, ref.score_p.fillna(1.0), rtol=RTOL)
     ratio = ss.compare_proportions(ref.x1, ref.n1, ref.x2, ref.n2, measures="ratio")
-    np.testing.assert_allclose(ratio.lower, ref.ratio_lower, rtol=1e-8, atol=1e-15)
-    np.testing.assert_allclose(ratio.upper, ref.ratio_upper, rtol=1e-8)
+    np.testing.assert_allclose(ratio.lower, ref.ratio_lower, rtol=RTOL, atol=1e-15)
+    np.testing.assert_allclose(ratio.upper, ref.ratio_upper, rtol=RTOL)
     assert ((ratio.lower <= ratio.estimate) & (ratio.estimate <= ratio.upper)).all()
+    odds = ss.compare_proportions(ref.x1, ref.n1, ref.x2, ref.n2, measures="odds_ratio")
+    np.testing.assert_allclose(odds.lower, ref.or_lower, rtol=RTOL)
+    np.testing.assert_allclose(odds.upper, ref.or_upper, rtol=RTOL)
 
 
 def test_compare_rates_matches_r():
     ref = pd.read_csv(RESULTS / "rates_compare_rates.csv")
-    out = ss.compare_rates(ref.c1, ref.e1, ref.c2, ref.e2, measures="ratio")
-    np.testing.assert_allclose(out.p_value, ref.exact_cond_p, rtol=1e-7)
-    np.testing.assert_allclose(out.estimate, (ref.c1 / ref.e1) / (ref.c2 / ref.e2), rtol=1e-12)
+    out = ss.compare_rates(ref.c1, ref.e1, ref.c2, ref.e2, measures="ratio", level=(0.95, 0.998))
+    with np.errstate(divide="ignore"):
+        expected = (ref.c1 / ref.e1) / (ref.c2 / ref.e2)
+    for lev, grp in out.groupby("level"):
+        np.testing.assert_allclose(grp.p_value, ref.exact_cond_p, rtol=RTOL)
+        np.testing.assert_allclose(grp.estimate, expected, rtol=1e-12)
+        # R poisson.test's conditional exact interval, zero counts included (0 and Inf limits)
+        np.testing.assert_allclose(grp.lower, ref[f"ratio_lower_{lev:g}"], rtol=RTOL, atol=1e-300)
+        np.testing.assert_allclose(grp.upper, ref[f"ratio_upper_{lev:g}"], rtol=RTOL)
+
+
+def test_comparisons_take_several_levels_and_one_per():
+    out = ss.compare_proportions(26, 1374, 256, 6539, level=(0.95, 0.998), measures="ratio")
+    assert out.level.tolist() == [0.95, 0.998]
+    assert out.lower[1] < out.lower[0] and out.upper[1] > out.upper[0]
+    with pytest.raises(SSStatsError, match=r"`per` must be a single number; got 2 values"):
+        ss.compare_rates(1, 10, 1, 10, per=[1, 2])
+
+
+def test_rate_ratio_with_zero_counts_is_a_proper_interval():
+    """statsmodels' score interval collapses to a point at zero counts; the conditional exact one does not."""
+    out = ss.compare_rates([0, 5, 0], 100.0, [5, 0, 0], 120.0, measures="ratio", level=(0.9, 0.99))
+    for _, grp in out.groupby("level"):
+        assert grp.lower.tolist()[0] == 0.0 and np.isfinite(grp.upper.tolist()[0])
+        assert grp.lower.tolist()[1] > 0 and grp.upper.tolist()[1] == np.inf
+        assert grp.lower.tolist()[2] == 0.0 and grp.upper.tolist()[2] == np.inf
+        assert ((grp.lower <= grp.estimate.fillna(1.0)) & (grp.estimate.fillna(1.0) <= grp.upper)).all()
+    narrow, wide = out[out.level == 0.9], out[out.level == 0.99]
+    assert (wide.upper.to_numpy()[0] > narrow.upper.to_numpy()[0]) and (wide.lower.to_numpy()[1] <
+                                                                        narrow.lower.to_numpy()[1])
 
 
 # ------------------------------------------------------------------------------- published test vectors (methods.md)

@@ -23,7 +23,6 @@ References
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -185,10 +184,15 @@ def _per_exposure(count_limits: Callable) -> Callable:
 
 
 def _byar(x, alpha):
-    """Byar's approximation as PHEindicatormethods writes it; lower limit 0 at x = 0."""
+    """Byar's approximation as PHEindicatormethods writes it; lower limit 0 at x = 0.
+
+    The cube in the lower limit turns negative when z > 3 sqrt(x) (1 - 1/(9x)), e.g. at x = 1 above a level of
+    about 99.2%: a Poisson mean cannot be negative, so the lower limit is floored at 0 there (PHEindicatormethods
+    avoids the case by switching to exact limits below 10 events).
+    """
     z = special.ndtri(1 - alpha / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        lo = x * (1 - 1 / (9 * x) - z / (3 * np.sqrt(x))) ** 3
+        lo = x * np.maximum(1 - 1 / (9 * x) - z / (3 * np.sqrt(x)), 0.0) ** 3
     hi = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * np.sqrt(x + 1))) ** 3
     return np.where(x == 0, 0.0, lo), hi
 
@@ -402,13 +406,10 @@ def rate_ci(count, exposure, method: str = "exact", level=0.95, per: float = 1) 
     levels = check_levels(level)
     c = as_counts(count, "count", labels)
     e = as_positive(exposure, "exposure", labels)
-    per_a = as_positive(per, "per")
-    if per_a.size != 1:
-        raise SSStatsError(f"`per` must be a single number; got {per_a.size} values")
+    per_v = _single_per(per)
     c, e = broadcast({"count": c, "exposure": e})
     if labels is not None and len(labels) != c.size:
         labels = None
-    per_v = float(per_a[0])
     est = c / e * per_v if per_v != 1 else c / e
     at_zero = np.flatnonzero(c == 0)
     blocks = []
@@ -425,14 +426,6 @@ def rate_ci(count, exposure, method: str = "exact", level=0.95, per: float = 1) 
 
 # ---------------------------------------------------------------------------------------------------------------
 # comparisons
-
-@dataclass(frozen=True)
-class _Comparison:
-    measure: str  # "difference" | "ratio" | "odds_ratio"
-    sm_compare: str  # statsmodels' name
-    ci_method: str
-    null: float
-
 
 def _mover_ratio(x1, n1, x2, n2, alpha):
     """MOVER-R interval for p1/p2 from the two Wilson intervals (Donner and Zou 2012; Fagerland et al. 2015).
@@ -473,29 +466,42 @@ _PROPORTION_COMPARISONS: dict[str, tuple[Callable, str]] = {
 }
 
 
-def compare_proportions(x1, n1, x2, n2, level: float = 0.95, measures=("difference", "ratio")) -> pd.DataFrame:
+def _single_per(per) -> float:
+    per_a = as_positive(per, "per")
+    if per_a.size != 1:
+        raise SSStatsError(f"`per` must be a single number; got {per_a.size} values")
+    return float(per_a[0])
+
+
+def compare_proportions(x1, n1, x2, n2, level=0.95, measures=("difference", "ratio")) -> pd.DataFrame:
     """Compare two independent proportions ``x1/n1`` and ``x2/n2``.
 
     Differences get Newcombe's hybrid score interval and odds ratios the logit-adjusted interval (statsmodels
     ``confint_proportions_2indep``); ratios get the MOVER-R interval built from the two Wilson intervals
-    (Donner and Zou 2012), which statsmodels lacks and which, unlike the log interval, behaves at 0 and 100%.  The test is the score test of
-    equal proportions (statsmodels ``test_proportions_2indep(method='score')``) and, for reference with small
-    counts, Fisher's exact test (SciPy).
+    (Donner and Zou 2012), which statsmodels lacks and which, unlike the log interval, behaves at 0 and 100%.
+    The test is the score test of equal proportions (statsmodels ``test_proportions_2indep(method='score')``:
+    Pearson's X^2 of R ``prop.test(correct = FALSE)`` with Miettinen and Nurminen's variance correction
+    N/(N - 1)) and, for reference with small counts, Fisher's exact test (SciPy).
 
     Parameters
     ----------
     x1, n1, x2, n2 : int or array_like
         Events and trials in group 1 and group 2.
-    level : float
-        Confidence level.
+    level : float or sequence of float
+        Confidence level(s).
     measures : sequence of {'difference', 'ratio', 'odds_ratio'}
         Which contrasts to report (group 1 against group 2).
 
     Returns
     -------
     pandas.DataFrame
-        One row per comparison and measure: ``x1, n1, x2, n2, p1, p2, measure, estimate, lower, upper, method,
-        level, statistic, p_value, test, fisher_p_value``.
+        One row per comparison, measure and level: ``x1, n1, x2, n2, p1, p2, measure, estimate, lower, upper,
+        method, level, statistic, p_value, test, fisher_p_value``.
+
+    Notes
+    -----
+    Fisher's test is computed one comparison at a time (SciPy has no vectorised form): comparisons are meant to be
+    few (a study against a national figure), not one per unit.
 
     Examples
     --------
@@ -504,7 +510,7 @@ def compare_proportions(x1, n1, x2, n2, level: float = 0.95, measures=("differen
     0  difference   -0.0202
     1       ratio    0.4833
     """
-    (lev,) = check_levels(level)
+    levels = check_levels(level)
     if isinstance(measures, str):
         measures = (measures,)
     comps = {m: check_method(m, _PROPORTION_COMPARISONS, "measures") for m in measures}
@@ -529,38 +535,71 @@ def compare_proportions(x1, n1, x2, n2, level: float = 0.95, measures=("differen
     p1, p2 = a / b, c / d
     with np.errstate(divide="ignore", invalid="ignore"):
         estimates = {"difference": p1 - p2, "ratio": p1 / p2, "odds_ratio": (p1 / (1 - p1)) / (p2 / (1 - p2))}
-    for measure, (ci_fn, ci_name) in comps.items():
-        lo, hi = ci_fn(a, b, c, d, 1 - lev)
-        est = estimates[measure]
-        rows.append(pd.DataFrame(dict(
-            x1=a.astype(np.int64), n1=b.astype(np.int64), x2=c.astype(np.int64), n2=d.astype(np.int64),
-            p1=p1, p2=p2, measure=measure, estimate=est,
-            lower=np.asarray(lo, float), upper=np.asarray(hi, float),
-            method=ci_name, level=lev, statistic=t_stat,
-            p_value=t_pval, test="score", fisher_p_value=fisher,
-        )))
+    for lev in levels:
+        for measure, (ci_fn, ci_name) in comps.items():
+            lo, hi = ci_fn(a, b, c, d, 1 - lev)
+            rows.append(pd.DataFrame(dict(
+                x1=a.astype(np.int64), n1=b.astype(np.int64), x2=c.astype(np.int64), n2=d.astype(np.int64),
+                p1=p1, p2=p2, measure=measure, estimate=estimates[measure],
+                lower=np.asarray(lo, float), upper=np.asarray(hi, float),
+                method=ci_name, level=lev, statistic=t_stat,
+                p_value=t_pval, test="score", fisher_p_value=fisher,
+            )))
     return pd.concat(rows, ignore_index=True)
 
 
-_RATE_COMPARISONS = {
-    "difference": _Comparison("difference", "diff", "score", 0.0),
-    "ratio": _Comparison("ratio", "ratio", "score", 1.0),
+def _rate_ratio_exact(c1, e1, c2, e2, alpha):
+    """Conditional exact interval for the rate ratio (= R ``poisson.test(c(c1, c2), c(e1, e2))``).
+
+    Given c1 + c2 = m, c1 is binomial with p = R e1 / (R e1 + e2); the Clopper-Pearson limits for p turn into
+    limits for R = p / (1 - p) * e2 / e1.  It is 0 when c1 = 0, infinite when c2 = 0, and [0, inf] when both are 0
+    (nothing to condition on).
+    """
+    m = c1 + c2
+    pos = m > 0
+    lo_p, hi_p = np.zeros(c1.shape), np.ones(c1.shape)
+    if pos.any():
+        lp, hp = sm_prop.proportion_confint(c1[pos], m[pos], alpha=alpha, method="beta")
+        lo_p[pos], hi_p[pos] = lp, hp
+    lo_p[c1 == 0] = 0.0
+    hi_p[c2 == 0] = 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo = lo_p / (1 - lo_p) * e2 / e1
+        hi = np.where(hi_p >= 1, np.inf, hi_p / (1 - hi_p) * e2 / e1)
+    return lo, hi
+
+
+def _rate_difference_score(c1, e1, c2, e2, alpha):
+    """Score interval for the rate difference (statsmodels ``confint_poisson_2indep(method='score')``), one
+    comparison at a time."""
+    ci = np.array([sm_rates.confint_poisson_2indep(int(ai), bi, int(ci_), di, method="score", compare="diff",
+                                                   alpha=alpha)
+                   for ai, bi, ci_, di in zip(c1, e1, c2, e2)], dtype=float).reshape(-1, 2)
+    return ci[:, 0], ci[:, 1]
+
+
+#: measure -> (interval function (c1, e1, c2, e2, alpha) -> (lower, upper) on the rate scale, method name)
+_RATE_COMPARISONS: dict[str, tuple[Callable, str]] = {
+    "ratio": (_rate_ratio_exact, "exact-cond"),
+    "difference": (_rate_difference_score, "score"),
 }
 
 
-def compare_rates(c1, e1, c2, e2, level: float = 0.95, measures=("ratio", "difference"), per: float = 1
+def compare_rates(c1, e1, c2, e2, level=0.95, measures=("ratio", "difference"), per: float = 1
                   ) -> pd.DataFrame:
     """Compare two independent Poisson rates ``c1/e1`` and ``c2/e2``.
 
-    Intervals by the score method and the test by the conditional exact (binomial) test, both from
-    ``statsmodels.stats.rates`` (``confint_poisson_2indep``, ``test_poisson_2indep(method='exact-cond')``).
+    The rate ratio gets the conditional exact interval (= R ``poisson.test(c(c1, c2), c(e1, e2))``), which
+    stays valid at zero counts (lower limit 0 when c1 = 0, upper limit infinite when c2 = 0); the rate difference
+    gets the score interval (statsmodels ``confint_poisson_2indep(method='score')``).  The test is the
+    conditional exact (binomial) test (statsmodels ``test_poisson_2indep(method='exact-cond')``).
 
     Parameters
     ----------
     c1, e1, c2, e2 : array_like
         Counts and exposures of group 1 and group 2.
-    level : float
-        Confidence level.
+    level : float or sequence of float
+        Confidence level(s).
     measures : sequence of {'ratio', 'difference'}
         Which contrasts to report.
     per : float
@@ -569,40 +608,45 @@ def compare_rates(c1, e1, c2, e2, level: float = 0.95, measures=("ratio", "diffe
     Returns
     -------
     pandas.DataFrame
-        ``c1, e1, c2, e2, rate1, rate2, measure, estimate, lower, upper, method, level, statistic, p_value, test``.
+        One row per comparison, measure and level: ``c1, e1, c2, e2, rate1, rate2, measure, estimate, lower,
+        upper, method, level, statistic, p_value, test``.  With both counts 0 the test has nothing to condition on:
+        ``p_value`` is 1 and ``statistic`` NaN.
+
+    Notes
+    -----
+    The test and the difference interval are computed one comparison at a time (statsmodels solves them singly):
+    comparisons are meant to be few, not one per unit.
     """
-    (lev,) = check_levels(level)
+    levels = check_levels(level)
     if isinstance(measures, str):
         measures = (measures,)
-    comps = [check_method(m, _RATE_COMPARISONS, "measures") for m in measures]
+    comps = {m: check_method(m, _RATE_COMPARISONS, "measures") for m in measures}
     a = as_counts(c1, "c1")
     b = as_positive(e1, "e1")
     c = as_counts(c2, "c2")
     d = as_positive(e2, "e2")
-    per_v = float(as_positive(per, "per")[0])
+    per_v = _single_per(per)
     a, b, c, d = broadcast({"c1": a, "e1": b, "c2": c, "e2": d})
     # the conditional test has nothing to condition on when both counts are 0: no evidence, p = 1
-    tests = [sm_rates.test_poisson_2indep(int(ai), bi, int(ci), di, method="exact-cond") if ai + ci > 0 else None
-             for ai, bi, ci, di in zip(a, b, c, d)]
+    with np.errstate(divide="ignore", invalid="ignore"):  # statsmodels divides by a zero rate to report it
+        tests = [sm_rates.test_poisson_2indep(int(ai), bi, int(ci), di, method="exact-cond") if ai + ci > 0
+                 else None for ai, bi, ci, di in zip(a, b, c, d)]
     stat = np.array([np.nan if t is None else t.statistic for t in tests], dtype=float)
     pval = np.array([1.0 if t is None else t.pvalue for t in tests], dtype=float)
+    r1, r2 = a / b, c / d
+    with np.errstate(divide="ignore", invalid="ignore"):
+        estimates = {"ratio": r1 / r2, "difference": (r1 - r2) * per_v}
+    scale = {"ratio": 1.0, "difference": per_v}
     rows = []
-    for comp in comps:
-        # statsmodels' score interval solves one comparison at a time; comparisons are few (not units)
-        ci = np.array([sm_rates.confint_poisson_2indep(int(ai), bi, int(ci_), di, method=comp.ci_method,
-                                                       compare=comp.sm_compare, alpha=1 - lev)
-                       for ai, bi, ci_, di in zip(a, b, c, d)], dtype=float).reshape(-1, 2)
-        lo, hi = ci[:, 0], ci[:, 1]
-        r1, r2 = a / b, c / d
-        with np.errstate(divide="ignore", invalid="ignore"):
-            est = r1 / r2 if comp.measure == "ratio" else (r1 - r2) * per_v
-        scale = per_v if comp.measure == "difference" else 1.0
-        rows.append(pd.DataFrame(dict(
-            c1=a.astype(np.int64), e1=b, c2=c.astype(np.int64), e2=d, rate1=r1 * per_v, rate2=r2 * per_v,
-            measure=comp.measure, estimate=est, lower=np.asarray(lo, float) * scale,
-            upper=np.asarray(hi, float) * scale, method=comp.ci_method, level=lev, statistic=stat,
-            p_value=pval, test="exact-cond",
-        )))
+    for lev in levels:
+        for measure, (ci_fn, ci_name) in comps.items():
+            lo, hi = ci_fn(a, b, c, d, 1 - lev)
+            rows.append(pd.DataFrame(dict(
+                c1=a.astype(np.int64), e1=b, c2=c.astype(np.int64), e2=d, rate1=r1 * per_v, rate2=r2 * per_v,
+                measure=measure, estimate=estimates[measure], lower=np.asarray(lo, float) * scale[measure],
+                upper=np.asarray(hi, float) * scale[measure], method=ci_name, level=lev, statistic=stat,
+                p_value=pval, test="exact-cond",
+            )))
     return pd.concat(rows, ignore_index=True)
 
 
