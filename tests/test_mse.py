@@ -582,3 +582,67 @@ def test_stepwise_models_hold_every_candidate_of_every_step(uk):
     la_gp = m[(m["step"] == n_steps) & (m["term"] == "LA:GP")].iloc[0]
     other = fit_mse(uk, count="count", model=res.terms + ["LA:GP"])
     np.testing.assert_allclose([la_gp["estimate"], la_gp["AIC"]], [other.estimate, other.aic], rtol=1e-10)
+
+
+# ---- the BCa bootstrap interval, recomputed -------------------------------------------------------------------
+
+def _r_quantile_type8(x, p):
+    """R's quantile(x, p, type = 8) (Hyndman and Fan 1996), written out."""
+    x = np.sort(np.asarray(x, float))
+    n = x.size
+    h = (n + 1 / 3) * np.asarray(p) + 1 / 3  # 1-based position
+    lo = np.clip(np.floor(h).astype(int), 1, n)
+    hi = np.clip(lo + 1, 1, n)
+    g = np.where(h < 1, 0.0, np.where(h >= n, 0.0, h - np.floor(h)))
+    lo = np.where(h < 1, 1, lo)
+    return (1 - g) * x[lo - 1] + g * x[hi - 1]
+
+
+def test_r_quantile_type8_helper_against_known_values():
+    # R: quantile(1:10, c(0.025, 0.1, 0.5, 0.975), type = 8) = 1.000000 1.366667 5.500000 10.000000
+    np.testing.assert_allclose(_r_quantile_type8(np.arange(1, 11), [0.025, 0.1, 0.5, 0.975]),
+                               [1.0, 1.366666666666667, 5.5, 10.0], rtol=1e-12)
+    # R 4.2.2: x <- log(1:37) + sin(1:37); quantile(x, c(0.001, 0.03, 0.2, 0.5, 0.91, 0.999), type = 8)
+    i = np.arange(1, 38)
+    np.testing.assert_allclose(_r_quantile_type8(np.log(i) + np.sin(i), [0.001, 0.03, 0.2, 0.5, 0.91, 0.999]),
+                               [0.62949186581196237, 0.63902173576670873, 1.7273401071608663, 2.703661945773506,
+                                4.031323376653182, 4.4964194215737479], rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", ["uk_fixed", "three_stepwise"])
+def test_bca_interval_recomputed_from_its_replicates(uk, case):
+    # z0, the jackknife acceleration and the adjusted quantiles, each computed here from the stored replicates and
+    # from fit_mse refitted on every delete-one-individual table (one per distinct observed capture history)
+    from scipy import stats
+
+    if case == "uk_fixed":
+        d, model, lists = uk.copy(), ["LA:NG", "NG:GP", "PFNCA:GP"], ["LA", "NG", "PFNCA", "GO", "GP"]
+    else:
+        d = pd.DataFrame({"A": [1, 0, 0, 1, 1, 0, 1], "B": [0, 1, 0, 1, 0, 1, 1], "C": [0, 0, 1, 0, 1, 1, 1],
+                          "count": [60, 75, 90, 30, 6, 18, 3]})
+        model, lists = "stepwise", ["A", "B", "C"]
+    res = fit_mse(d, count="count", model=model, interval="bootstrap", n_boot=300, seed=21, progress=False)
+    boot = res.boot_estimates
+    assert boot is res.boot and boot.size + res.extra["n_boot_failed"] == 300
+    # bias correction: the share of replicates strictly below the estimate (SparseMSE's mean(bootreps < popest))
+    z0 = stats.norm.ppf(np.mean(boot < res.estimate))
+    np.testing.assert_allclose(res.extra["bca_z0"], z0, rtol=1e-12)
+    # acceleration: leave one individual out of each observed history, refit (re-selecting the model), weight
+    # each total by the history's count
+    w, jack = [], []
+    for i in np.flatnonzero(d["count"].to_numpy() > 0):
+        dj = d.copy()
+        dj.loc[dj.index[i], "count"] -= 1
+        jack.append(fit_mse(dj, count="count", model=model, lists=lists).estimate)
+        w.append(d["count"].iloc[i])
+    w, jack = np.array(w, float), np.array(jack)
+    dev = np.sum(w * jack) / w.sum() - jack
+    a = np.sum(w * dev**3) / (6 * np.sum(w * dev**2) ** 1.5)
+    np.testing.assert_allclose(res.extra["bca_acceleration"], a, rtol=1e-6)
+    np.testing.assert_allclose(np.sort(res.extra["jackknife"]), np.sort(jack), rtol=1e-8)
+    # the adjusted levels and R's type-8 quantiles of the replicates there
+    z = stats.norm.ppf([0.025, 0.975])
+    levels = stats.norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z)))
+    np.testing.assert_allclose(res.extra["bca_levels"], levels, rtol=1e-6)
+    np.testing.assert_allclose([res.lower, res.upper], _r_quantile_type8(boot, levels), rtol=1e-7)
+    assert res.lower < res.estimate < res.upper

@@ -16,8 +16,8 @@ fixed at zero and its parameter counted in AIC).
 Intervals: ``"lognormal"`` (``n + exp(qnorm(q, beta_0, se))``, SparseMSE), ``"profile"`` (multinomial profile
 likelihood, Rcapture's ``closedpCI``), ``"bootstrap"`` (multinomial resampling of the observed individuals with the
 model re-selected on every replicate -- with ``"best"`` only among the ``n_boot_models`` models that score best on
-the original data -- and BCa quantiles with jackknife acceleration).  The bootstrap fits all replicates
-at once with a batched IRLS (``_loglinear.py``).
+the original data -- and BCa quantiles with jackknife acceleration, as SparseMSE's ``bcaconfvalues``).  The
+bootstrap fits all replicates at once with a batched IRLS (``_loglinear.py``).
 
 References
 ----------
@@ -344,11 +344,12 @@ def _bootstrap(table, pm, fit, spec, opts, alpha):
         dark[s:s + chunk], ok[s:s + chunk] = _reselect(Y[s:s + chunk], pm, spec, opts)
     N_b = table.n + dark[ok]
     theta = fit.estimate
-    # BCa: bias correction from the replicates, acceleration from the delete-one-individual jackknife
+    # BCa as SparseMSE's bcaconfvalues: z0 from the share of replicates strictly below the estimate, acceleration
+    # from the delete-one-individual jackknife weighted by counts, R's type-8 quantiles; see fit_mse's Notes
     if N_b.size < 10:
         raise SSStatsError(f"only {N_b.size} of {B} bootstrap replicates gave an estimate (the model's estimate did "
                            f"not exist for the others): no bootstrap interval")
-    below = (np.sum(N_b < theta) + 0.5 * np.sum(N_b == theta)) / N_b.size
+    below = np.mean(N_b < theta)
     z0 = stats.norm.ppf(np.clip(below, 0.5 / N_b.size, 1 - 0.5 / N_b.size))  # finite even if all lie on one side
     cells = np.flatnonzero(table.y > 0)
     Yj = np.repeat(table.y[None, :], cells.size, axis=0)
@@ -363,9 +364,10 @@ def _bootstrap(table, pm, fit, spec, opts, alpha):
         acc = float(np.sum(w * d**3) / (6 * denom)) if denom > 0 else 0.0
     za = stats.norm.ppf([alpha / 2, 1 - alpha / 2])
     adj = stats.norm.cdf(z0 + (z0 + za) / (1 - acc * (z0 + za)))
-    lo, hi = np.quantile(N_b, adj)
+    lo, hi = np.quantile(N_b, adj, method="median_unbiased")  # R's quantile(type = 8), as SparseMSE
     return float(lo), float(hi), {"boot": N_b, "n_boot_failed": int((~ok).sum()), "bca_z0": float(z0),
-                                  "bca_acceleration": acc}
+                                  "bca_acceleration": acc, "bca_levels": adj, "jackknife": tj,
+                                  "n_jackknife_failed": int((~okj).sum())}
 
 
 INTERVALS = {"lognormal": _lognormal, "profile": _profile, "bootstrap": _bootstrap}
@@ -428,8 +430,13 @@ class MSEResult(Result):
 
     @property
     def boot(self) -> np.ndarray | None:
-        """Bootstrap replicates of the total (``interval="bootstrap"`` only)."""
+        """Bootstrap replicates of the total (``interval="bootstrap"`` only), failed replicates left out."""
         return self.extra.get("boot")
+
+    @property
+    def boot_estimates(self) -> np.ndarray | None:
+        """The same as :attr:`boot`: the replicates the BCa quantiles are taken from."""
+        return self.boot
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([{
@@ -506,6 +513,21 @@ def fit_mse(data, count: str | None = None, model="main", interval: str = "logno
     Multiple systems estimation assumes a closed population, that every individual is correctly matched across
     lists, and that the chosen model captures the dependence between lists; a three-way or higher dependence
     cannot be detected from the data.
+
+    The bootstrap interval is SparseMSE's (``estimatepopulation`` with ``bcaconfvalues``): ``n_boot`` multinomial
+    resamples of the observed individuals, the model re-selected on each; ``z0 = qnorm(mean(boot < estimate))``
+    (replicates equal to the estimate count as not below, as in SparseMSE); the acceleration
+    ``a = sum(w d^3) / (6 (sum(w d^2))^(3/2))`` with ``d`` the deviations from their weighted mean of the
+    jackknife totals, one per distinct observed capture history (one individual with that history left out and
+    the model re-selected), weighted by the history's count ``w``; and the limits are R's ``quantile(type = 8)``
+    (NumPy's ``method="median_unbiased"``) of the replicates at ``pnorm(z0 + (z0 + z) / (1 - a (z0 + z)))``.
+    Differences from SparseMSE, all at the edges: replicates (or jackknife tables) whose estimate does not
+    exist are left out and counted in ``dropped`` (SparseMSE's ``na.rm = TRUE`` drops missing ones the same way,
+    but a missing jackknife value makes its interval missing); the share below is kept within
+    ``[0.5 / B, 1 - 0.5 / B]`` so that ``z0`` stays finite when every replicate lies on one side (SparseMSE's is
+    then infinite); and with no spread in the jackknife values the acceleration is 0.  The replicates are
+    :attr:`MSEResult.boot` (also ``boot_estimates``); ``extra`` holds ``bca_z0``, ``bca_acceleration``,
+    ``bca_levels`` (the adjusted quantile levels) and ``jackknife`` (the jackknife totals).
 
     References
     ----------
