@@ -583,3 +583,123 @@ def test_negative_binomial_degenerate_censoring_equals_statsmodels(d1):
     assert b.loglik == pytest.approx(a.loglik, rel=1e-12)
     with pytest.raises(SSStatsError, match=r"`counts` is missing \(NaN\) at position 3.*censored=\(lower, upper\)"):
         ss.fit_negative_binomial(yc, d1.bed_days)
+
+
+# ------------------------------------------------------------------------------ censored beta-binomial regression
+
+@pytest.fixture(scope="module")
+def cens_reg():
+    return pd.read_csv(RESULTS / "units_data_bbreg_censored.csv")
+
+
+def test_beta_binomial_regression_censored_matches_r(cens_reg, ref):
+    d = cens_reg
+    fit = ss.fit_beta_binomial_regression(d.y, d.n, d[["ward", "period"]], labels=d.unit,
+                                          censored=(d.lower, d.upper))
+    assert fit.n_censored == ref["bbreg_censored", "n_censored"] == d.y.isna().sum() == 17
+    for ours, theirs in (("const", "const"), ("ward[single_sex]", "ward"), ("period", "period"),
+                         ("logit(rho)", "logit_rho")):
+        assert fit.params[ours] == pytest.approx(ref["bbreg_censored", f"coef_{theirs}"], rel=RTOL)
+        assert fit.bse[ours] == pytest.approx(ref["bbreg_censored", f"se_{theirs}"], rel=RTOL)
+    assert fit.loglik == pytest.approx(ref["bbreg_censored", "loglik"], rel=1e-9)
+    assert "17 with censored successes" in fit.summary()
+    # censoring changes the fit (the uncensored data give VGAM's coefficients, not these)
+    assert fit.params["const"] != pytest.approx(ref["bbreg", "coef_(Intercept):1"], rel=1e-3)
+
+
+def test_beta_binomial_regression_censored_degenerate_equals_uncensored(d1):
+    # a range of one value is the value itself: same fit as without censoring
+    y = d1.y.astype(float).copy()
+    y[[3, 10]] = np.nan
+    a = ss.fit_beta_binomial_regression(d1.y, d1.n, d1[["ward", "period"]])
+    b = ss.fit_beta_binomial_regression(y, d1.n, d1[["ward", "period"]], censored=(d1.y, d1.y))
+    np.testing.assert_allclose(b.params, a.params, rtol=1e-9)
+    np.testing.assert_allclose(b.bse, a.bse, rtol=1e-7)
+    assert b.n_censored == 2 and a.n_censored == 0
+
+
+def test_beta_binomial_regression_censored_intercept_only_equals_fit(cens_data):
+    d = cens_data
+    reg = ss.fit_beta_binomial_regression(d.y, d.n, censored=(d.lower, d.upper))
+    fit = ss.fit_beta_binomial(d.y, d.n, censored=(d.lower, d.upper))
+    assert special.expit(reg.params["const"]) == pytest.approx(fit.mu, rel=1e-7)
+    assert reg.rho == pytest.approx(fit.rho, rel=1e-7)
+    assert reg.loglik == pytest.approx(fit.loglik, rel=1e-10)
+
+
+def test_beta_binomial_regression_censored_bad_inputs(cens_reg):
+    d = cens_reg
+    cov = d[["ward"]]
+    with pytest.raises(SSStatsError, match=r"pass its range as `censored=\(lower, upper\)`.*|.*U08"):
+        ss.fit_beta_binomial_regression(d.y, d.n, cov, labels=d.unit)
+    lo = d.lower.copy()
+    lo[7] = 5  # above the upper bound 4
+    with pytest.raises(SSStatsError, match=r"lower bound must not exceed the upper bound.*lower=5.*'U08'"):
+        ss.fit_beta_binomial_regression(d.y, d.n, cov, labels=d.unit, censored=(lo, d.upper))
+    hi = d.upper.copy()
+    hi[0] = -1
+    with pytest.raises(SSStatsError, match=r"censored upper.*-1"):
+        ss.fit_beta_binomial_regression(d.y, d.n, cov, labels=d.unit, censored=(d.lower, hi))
+    with pytest.raises(SSStatsError, match="pair"):
+        ss.fit_beta_binomial_regression(d.y, d.n, cov, censored=d.lower)
+    y = d.y.copy()
+    y[0] = 2.5
+    with pytest.raises(SSStatsError, match=r"`successes` = 2.5 lies outside its `censored` bounds.*'U01'"):
+        ss.fit_beta_binomial_regression(y, d.n, cov, labels=d.unit, censored=(d.lower, d.upper))
+    with pytest.raises(SSStatsError, match=r"non-negative whole number: 2.5 for unit 'U01'"):
+        ss.fit_beta_binomial_regression(y.fillna(1), d.n, cov, labels=d.unit)
+    lo = d.lower.copy()
+    lo[7], hi = 9, d.upper.copy()
+    hi[7] = 9  # U08 has 6 trials
+    with pytest.raises(SSStatsError, match=r"lower bound must not exceed `trials`; got lower=9 > trials=\d+ for "
+                                           r"unit 'U08'"):
+        ss.fit_beta_binomial_regression(d.y, d.n, cov, labels=d.unit, censored=(lo, hi))
+    with pytest.raises(SSStatsError, match=r"one value per unit"):
+        ss.fit_beta_binomial_regression(d.y, d.n, cov, censored=(d.lower[:10], d.upper[:10]))
+
+
+def test_quasibinomial_refuses_censored_cells(cens_reg):
+    d = cens_reg
+    with pytest.raises(SSStatsError) as err:
+        ss.fit_quasibinomial(d.y, d.n, d[["ward"]], labels=d.unit)
+    msg = str(err.value)
+    assert "`successes` is missing (NaN) for unit 'U08' (position 7)" in msg
+    assert "cannot enter a quasi-likelihood" in msg
+    assert "fit_beta_binomial_regression(..., censored=(lower, upper))" in msg
+
+
+def test_beta_binomial_regression_censored_on_synthetic_units():
+    from ssstats.data import load_units
+
+    root = Path(__file__).parents[1]
+    d = load_units(root / "data" / "synthetic_units.csv")
+    assert d.charges_censored.any()
+    fit = ss.fit_beta_binomial_regression(d.charges, d.police_reports, d[["ward_type", "sector"]],
+                                          labels=d.unit_id, censored=(d.charges_lower, d.charges_upper))
+    with_trials = d.police_reports > 0
+    assert fit.n_censored == int((d.charges_censored & with_trials).sum()) > 0
+    assert fit.n_excluded == int((~with_trials).sum())
+    assert f"{fit.n_censored} with censored successes" in fit.summary()
+    assert np.all(np.isfinite(fit.bse)) and 0 < fit.rho < 1
+    # the log-likelihood at the fit and a little way off it, evaluated independently: scipy's beta-binomial
+    # log-pmf, summed over each censored unit's range [lower, min(upper, trials)]
+    u = d[with_trials].reset_index(drop=True)
+    X = np.column_stack([np.ones(len(u))] + [
+        (u[t.split("[")[0]] == t.split("[")[1][:-1]).to_numpy(float) for t in fit.params.index[1:-1]])
+
+    def loglik(theta):
+        mu, rho = special.expit(X @ theta[:-1]), special.expit(theta[-1])
+        a, b = mu * (1 - rho) / rho, (1 - mu) * (1 - rho) / rho
+        tot = 0.0
+        for i in range(len(u)):
+            lo, hi = (u.charges_lower[i], min(u.charges_upper[i], u.police_reports[i])) if u.charges_censored[i] \
+                else (u.charges[i], u.charges[i])
+            ks = np.arange(lo, hi + 1)
+            tot += special.logsumexp(stats.betabinom.logpmf(ks, u.police_reports[i], a[i], b[i]))
+        return tot
+
+    theta = fit.params.to_numpy()
+    assert loglik(theta) == pytest.approx(fit.loglik, rel=1e-10)
+    for j in range(theta.size):
+        for h in (1e-3, -1e-3):
+            assert loglik(theta + h * (np.arange(theta.size) == j)) < fit.loglik

@@ -181,6 +181,14 @@ def _exceed(v, w):
     return (w.sum() - np.cumsum(cnt))[:-1]
 
 
+def _expand_ranges(lo, hi):
+    """One row per integer in each [lo_i, hi_i]: (values, start row of each range, range index of each row)."""
+    lens = (hi - lo + 1).astype(np.int64)
+    start = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
+    grp = np.repeat(np.arange(lens.size), lens)
+    return (lo[grp] + np.arange(lens.sum()) - start[grp]).astype(float), start, grp
+
+
 def _lchoose(n, y):
     return special.gammaln(n + 1) - special.gammaln(y + 1) - special.gammaln(n - y + 1)
 
@@ -199,10 +207,7 @@ def _make_data(y, n, clo, chi, cn) -> _BBData:
         gy = gn = w = np.zeros(0)
     if clo.size:
         ck, cw = np.unique(np.stack([clo, chi, cn], axis=1).astype(np.int64), axis=0, return_counts=True)
-        lens = ck[:, 1] - ck[:, 0] + 1
-        cstart = np.concatenate([[0], np.cumsum(lens)[:-1]])
-        grp = np.repeat(np.arange(ck.shape[0]), lens)
-        cy = (ck[grp, 0] + np.arange(lens.sum()) - cstart[grp]).astype(float)
+        cy, cstart, grp = _expand_ranges(ck[:, 0], ck[:, 1])
         cnn = ck[grp, 2].astype(float)
     else:
         cy = cnn = cw = np.zeros(0)
@@ -477,13 +482,18 @@ def _maximise_1d(f, x0, lo, hi, tol=1e-13, maxiter=100):
     for _ in range(maxiter):
         step = -d1 / d2 if d2 < 0 else np.sign(d1) * max(abs(x) * 0.1, 1e-3)
         xn = min(max(x + step, lo), hi)
-        if xn == x:
+        # a Newton step this small is the remaining error: the value cannot be improved beyond rounding (and a
+        # line search on rounding noise would only halve the step to nothing)
+        if xn == x or (d2 < 0 and abs(xn - x) < tol * max(1.0, abs(x))):
             break
         for _ in range(60):
             vn, d1n, d2n = f(xn)
-            if vn >= v - 1e-14 * abs(v):
+            # uphill, or (where rounding hides the rise) a smaller slope on the concave side of the maximum
+            if vn >= v - 1e-14 * abs(v) or (d2 < 0 and d2n < 0 and abs(d1n) < 0.5 * abs(d1)):
                 break
             xn = x + (xn - x) / 2
+            if abs(xn - x) < tol * max(1.0, abs(x)):
+                return x, v
         else:
             break
         moved = abs(xn - x)
@@ -884,6 +894,53 @@ def fit_beta_binomial(successes, trials, censored=None, labels=None, level: floa
             f"by the beta-binomial likelihood: exclude the unit (and say so) before fitting "
             f"({int(np.isnan(n).sum())} such unit(s))")
     as_counts(n, "trials", labels)
+    cens, lo, hi = _successes_bounds(y, n, censored, labels)
+    keep = n > 0
+    n_excluded = int((~keep).sum())
+    y, n, cens, lo, hi = y[keep], n[keep], cens[keep], lo[keep], hi[keep]
+    if labels is not None:
+        labels = labels[keep]
+    if n.size < 2:
+        raise SSStatsError(f"the beta-binomial needs at least 2 units with trials to fit; got {n.size}"
+                           + (f" ({n_excluded} unit(s) with no trials left out)" if n_excluded else ""))
+    if not (n >= 2).any():
+        raise SSStatsError("every unit has a single trial: the between-unit correlation rho cannot be estimated "
+                           "from 0/1 data; at least one unit needs 2 or more trials")
+    if np.all(hi == 0):
+        raise SSStatsError("no unit has any successes: the mean proportion's estimate is 0, on the boundary, and "
+                           "the beta-binomial cannot be fitted (report the binomial interval for 0 successes)")
+    if np.all(lo == n):
+        raise SSStatsError("every unit has all its trials successes: the mean proportion's estimate is 1, on the "
+                           "boundary, and the beta-binomial cannot be fitted")
+
+    u = ~cens
+    d = _make_data(y[u], n[u], lo[cens], hi[cens], n[cens])
+    prof = _BBProfile(d)
+    mu0, rho0 = _moments(np.where(u, y, (lo + hi) / 2), n)
+    mu, rho, ll = prof.fit(mu0, rho0)
+    mu_b, ll_b = prof.best_mu(0.0, mu)
+
+    _, _, h = prof.ll(mu, rho, 2)
+    se = _bb_se(mu, rho, h)
+    stat = max(0.0, 2 * (ll - ll_b)) if rho > 0 else 0.0
+    pval = 1.0 if stat <= 0 else 0.5 * stats.chi2.sf(stat, 1)
+    ci = _bb_profile_ci(prof, mu, rho, ll, lev, se)
+    alpha = mu * (1 - rho) / rho if rho > 0 else np.inf
+    beta = (1 - mu) * (1 - rho) / rho if rho > 0 else np.inf
+    return BetaBinomialFit(
+        mu=mu, rho=rho, alpha=alpha, beta=beta, se=se, loglik=ll, loglik_binomial=ll_b,
+        lrt=LikelihoodRatioTest(stat, pval), ci=ci,
+        level=lev, n_units=int(n.size), n_excluded=n_excluded, n_censored=int(cens.sum()),
+        _y=np.where(cens, np.nan, y), _n=n, _cens=cens, _lo=lo, _hi=hi, _labels=labels,
+    )
+
+
+def _successes_bounds(y, n, censored, labels):
+    """Censored units (NaN successes) and every unit's (lower, upper) bounds on its successes, checked.
+
+    Uncensored units get lower = upper = successes; a censored unit's upper bound above its trials is read as the
+    trials.  Also checks the uncensored successes (whole, non-negative, at most the trials).
+    """
     cens = np.isnan(y)
     if censored is None:
         if cens.any():
@@ -923,44 +980,7 @@ def fit_beta_binomial(successes, trials, censored=None, labels=None, level: floa
         i = int(np.flatnonzero(bad)[0])
         raise SSStatsError(f"`successes` must be less than or equal to `trials`; got successes={y[i]:g} > "
                            f"trials={n[i]:g}{_where(i, labels)}")
-    keep = n > 0
-    n_excluded = int((~keep).sum())
-    y, n, cens, lo, hi = y[keep], n[keep], cens[keep], lo[keep], hi[keep]
-    if labels is not None:
-        labels = labels[keep]
-    if n.size < 2:
-        raise SSStatsError(f"the beta-binomial needs at least 2 units with trials to fit; got {n.size}"
-                           + (f" ({n_excluded} unit(s) with no trials left out)" if n_excluded else ""))
-    if not (n >= 2).any():
-        raise SSStatsError("every unit has a single trial: the between-unit correlation rho cannot be estimated "
-                           "from 0/1 data; at least one unit needs 2 or more trials")
-    if np.all(hi == 0):
-        raise SSStatsError("no unit has any successes: the mean proportion's estimate is 0, on the boundary, and "
-                           "the beta-binomial cannot be fitted (report the binomial interval for 0 successes)")
-    if np.all(lo == n):
-        raise SSStatsError("every unit has all its trials successes: the mean proportion's estimate is 1, on the "
-                           "boundary, and the beta-binomial cannot be fitted")
-
-    u = ~cens
-    d = _make_data(y[u], n[u], lo[cens], hi[cens], n[cens])
-    prof = _BBProfile(d)
-    mu0, rho0 = _moments(np.where(u, y, (lo + hi) / 2), n)
-    mu, rho, ll = prof.fit(mu0, rho0)
-    mu_b, ll_b = prof.best_mu(0.0, mu)
-
-    _, _, h = prof.ll(mu, rho, 2)
-    se = _bb_se(mu, rho, h)
-    stat = max(0.0, 2 * (ll - ll_b)) if rho > 0 else 0.0
-    pval = 1.0 if stat <= 0 else 0.5 * stats.chi2.sf(stat, 1)
-    ci = _bb_profile_ci(prof, mu, rho, ll, lev, se)
-    alpha = mu * (1 - rho) / rho if rho > 0 else np.inf
-    beta = (1 - mu) * (1 - rho) / rho if rho > 0 else np.inf
-    return BetaBinomialFit(
-        mu=mu, rho=rho, alpha=alpha, beta=beta, se=se, loglik=ll, loglik_binomial=ll_b,
-        lrt=LikelihoodRatioTest(stat, pval), ci=ci,
-        level=lev, n_units=int(n.size), n_excluded=n_excluded, n_censored=int(cens.sum()),
-        _y=np.where(cens, np.nan, y), _n=n, _cens=cens, _lo=lo, _hi=hi, _labels=labels,
-    )
+    return cens, lo, hi
 
 
 def _moments(y, n):
@@ -1059,18 +1079,15 @@ def _bb_profile_ci(prof: _BBProfile, mu, rho, ll, lev, se):
     else:  # the binomial: alpha = beta = infinity; search down from a point where the deviance is about 0
         alpha, beta = mu * 1e8, (1 - mu) * 1e8
     for name, fixed, est, other in (("alpha", 0, alpha, beta), ("beta", 1, beta, alpha)):
-        sa = {"other": other}
-
-        def dev_ab(t, fixed=fixed, sa=sa):
-            o, v = prof.best_ab(np.exp(t), fixed, sa["other"])
-            sa["other"] = o
-            return 2 * (ll - v) - crit_r
+        def dev_ab(t, fixed=fixed, ratio=other / est):
+            # started where the mean proportion is the estimate's: the same start for the same t, so Brent's
+            # method sees one function
+            return 2 * (ll - prof.best_ab(np.exp(t), fixed, np.exp(t) * ratio)[1]) - crit_r
 
         t0 = np.log(est)
         sd = se[name] / est if rho > 0 and np.isfinite(se[name]) and se[name] > 0 else 0.5
         lim = []
         for sign, bound in ((-1, max(t0 - 40, np.log(1e-12))), (1, t0 + 40)):
-            sa["other"] = other
             x = None if (sign > 0 and rho == 0) else _limit(dev_ab, t0, sign * min(2 * sd, 1.0), bound)
             lim.append((0.0 if sign < 0 else np.inf) if x is None else float(np.exp(x)))
         est_out = est if rho > 0 else np.inf
@@ -1523,7 +1540,9 @@ class RegressionFit(Result):
         Beta-binomial regression: the intra-unit correlation (NaN for quasi-binomial).
     loglik : float
         Beta-binomial regression: maximised log-likelihood with binomial coefficients (NaN for quasi-binomial).
-    n_units, n_excluded : int
+    n_units, n_excluded, n_censored : int
+        Units fitted, units left out because they had no trials, censored units among those fitted (beta-binomial
+        regression only; 0 for quasi-binomial).
     """
 
     _plot_function = None
@@ -1537,22 +1556,25 @@ class RegressionFit(Result):
     def summary(self) -> str:
         lines = [self.title,
                  f"  units fitted: {self.n_units}"
+                 + (f" ({self.n_censored} with censored successes, fitted through P(lower <= Y <= upper))"
+                    if self.n_censored else "")
                  + (f"; {self.n_excluded} with no trials left out" if self.n_excluded else "")]
         lines += self.extra
         lines.append(self.coef.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         return "\n".join(lines)
 
 
-def _prop_inputs(successes, trials, covariates, labels):
+def _prop_inputs(successes, trials, covariates, labels, censored=None, nan_message=None):
+    """Checked successes, trials, design and censoring bounds of the units with trials (others counted)."""
     labels = _labels(labels, successes, trials, n=max(np.size(successes), np.size(trials)))
-    y = as_counts(successes, "successes", labels)
+    y = _float_array(successes, "successes")
     n = as_counts(trials, "trials", labels)
     y, n = broadcast({"successes": y, "trials": n})
-    bad = y > n
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise SSStatsError(f"`successes` must be less than or equal to `trials`; got successes={y[i]:g} > "
-                           f"trials={n[i]:g}{_where(i, labels)}")
+    if nan_message is not None and np.isnan(y).any():
+        i = int(np.flatnonzero(np.isnan(y))[0])
+        raise SSStatsError(f"`successes` is missing (NaN){_where(i, labels)} ({int(np.isnan(y).sum())} such "
+                           f"unit(s)); {nan_message}")
+    cens, lo, hi = _successes_bounds(y, n, censored, labels)
     X, names = _design(covariates, y.size, labels)
     keep = n > 0
     X = X[keep]
@@ -1560,7 +1582,7 @@ def _prop_inputs(successes, trials, covariates, labels):
         raise SSStatsError(f"too few units with trials ({int(keep.sum())}) for {X.shape[1]} coefficients")
     if np.linalg.matrix_rank(X) < X.shape[1]:
         raise SSStatsError(f"after leaving out units with no trials the design with columns {names} is collinear")
-    return y[keep], n[keep], X, names, int((~keep).sum())
+    return y[keep], n[keep], X, names, int((~keep).sum()), cens[keep], lo[keep], hi[keep]
 
 
 def fit_quasibinomial(successes, trials, covariates=None, labels=None, level: float = 0.95,
@@ -1600,7 +1622,12 @@ def fit_quasibinomial(successes, trials, covariates=None, labels=None, level: fl
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
     (lev,) = check_levels(level)
-    y, n, X, names, n_ex = _prop_inputs(successes, trials, covariates, labels)
+    y, n, X, names, n_ex = _prop_inputs(
+        successes, trials, covariates, labels,
+        nan_message="if it is a censored cell (e.g. '*' or '<5'), it cannot enter a quasi-likelihood, which has "
+                    "no probability of a range of counts: fit the units with "
+                    "fit_beta_binomial_regression(..., censored=(lower, upper)), whose likelihood uses "
+                    "P(lower <= Y <= upper)")[:5]
     # proportions with var_weights = trials: with a two-column (successes, failures) response statsmodels'
     # Pearson-based scale is not R's (it is computed on the proportion scale without the trials as weights)
     model = sm.GLM(y / n, X, family=sm.families.Binomial(), var_weights=n)
@@ -1628,33 +1655,29 @@ def fit_quasibinomial(successes, trials, covariates=None, labels=None, level: fl
         title="Binomial GLM with quasi-binomial dispersion (logit link)", coef=coef,
         params=pd.Series(np.asarray(res.params), index=names), bse=pd.Series(np.asarray(res.bse), index=names),
         dispersion=phi, dispersion_estimate=phi_hat, dispersion_floored=floored, rho=np.nan, loglik=np.nan,
-        n_units=int(y.size), n_excluded=n_ex, level=lev, extra=extra,
+        n_units=int(y.size), n_excluded=n_ex, n_censored=0, level=lev, extra=extra,
     )
 
 
-def _bbreg_negll(theta, X, y, n, lch, order):
-    """Negative log-likelihood of the beta-binomial regression in (b, logit rho), with gradient and Hessian."""
-    b, phi = theta[:-1], theta[-1]
-    eta = X @ b
+def _bbreg_rows(eta, phi, y, n, lch, order):
+    """Per-row beta-binomial log-likelihood with derivatives in (eta, phi = logit rho): ll, g (rows x 2: eta,
+    phi) and h (rows x 3: eta-eta, eta-phi, phi-phi), the layout :func:`_censored` combines."""
     mu = special.expit(eta)
     s = np.exp(-phi)  # (1 - rho)/rho = alpha + beta
     a = mu * s
     bb = (1 - mu) * s
     ll = lch + special.betaln(y + a, n - y + bb) - special.betaln(a, bb)
-    f = -float(ll.sum())
     if order == 0:
-        return f
+        return ll, None, None
     psab = special.digamma(a + bb)
     psn = special.digamma(n + a + bb)
     ga = special.digamma(y + a) - psn - special.digamma(a) + psab
     gb = special.digamma(n - y + bb) - psn - special.digamma(bb) + psab
     dm = mu * (1 - mu)
     # d alpha/d eta = s dm, d beta/d eta = -s dm; d alpha/d phi = -alpha, d beta/d phi = -beta
-    g_eta = s * dm * (ga - gb)
-    g_phi = -(a * ga + bb * gb)
-    grad = -np.append(X.T @ g_eta, g_phi.sum())
+    g = np.stack([s * dm * (ga - gb), -(a * ga + bb * gb)], axis=1)
     if order == 1:
-        return f, grad
+        return ll, g, None
     t_ab = special.polygamma(1, a + bb)
     t_n = special.polygamma(1, n + a + bb)
     haa = special.polygamma(1, y + a) - t_n - special.polygamma(1, a) + t_ab
@@ -1666,16 +1689,63 @@ def _bbreg_negll(theta, X, y, n, lch, order):
     # mixed: d/dphi of g_eta = d/dphi [s dm (ga - gb)]
     h_ep = (haa * da_e * (-a) + hab * (da_e * (-bb) + db_e * (-a)) + hbb * db_e * (-bb)) + (-s * dm) * (ga - gb)
     h_pp = haa * a ** 2 + 2 * hab * a * bb + hbb * bb ** 2 + (a * ga + bb * gb)
+    return ll, g, np.stack([h_ee, h_ep, h_pp], axis=1)
+
+
+@dataclass
+class _RegData:
+    """Units of a beta-binomial regression: uncensored ones as they are, censored ones one row per possible y."""
+
+    X: np.ndarray
+    y: np.ndarray  # successes (uncensored units; anything for censored ones)
+    n: np.ndarray
+    cens: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+    def __post_init__(self):
+        self.iu = np.flatnonzero(~self.cens)
+        self.ic = np.flatnonzero(self.cens)
+        self.lch = _lchoose(self.n[self.iu], self.y[self.iu])
+        self.cy, self.cstart, grp = _expand_ranges(self.lo[self.ic], self.hi[self.ic])
+        self.crow_unit = self.ic[grp]
+        self.clch = _lchoose(self.n[self.crow_unit], self.cy)
+
+
+def _bbreg_negll(theta, d: _RegData, order):
+    """Negative log-likelihood of the beta-binomial regression in (b, logit rho), with gradient and Hessian;
+    censored units contribute log P(lower <= Y <= upper)."""
+    X = d.X
+    b, phi = theta[:-1], theta[-1]
+    eta = X @ b
+    m = X.shape[0]
+    ll, g, h = np.empty(m), np.empty((m, 2)), np.empty((m, 3))
+    parts = [(d.iu, _bbreg_rows(eta[d.iu], phi, d.y[d.iu], d.n[d.iu], d.lch, order))]
+    if d.ic.size:
+        rows = _bbreg_rows(eta[d.crow_unit], phi, d.cy, d.n[d.crow_unit], d.clch, order)
+        parts.append((d.ic, _censored(*rows, d.cstart)))
+    for idx, (lli, gi, hi) in parts:
+        ll[idx] = lli
+        if order:
+            g[idx] = gi
+        if order > 1:
+            h[idx] = hi
+    f = -float(ll.sum())
+    if order == 0:
+        return f
+    grad = -np.append(X.T @ g[:, 0], g[:, 1].sum())
+    if order == 1:
+        return f, grad
     k = X.shape[1]
     H = np.empty((k + 1, k + 1))
-    H[:k, :k] = (X * h_ee[:, None]).T @ X
-    H[:k, k] = H[k, :k] = X.T @ h_ep
-    H[k, k] = h_pp.sum()
+    H[:k, :k] = (X * h[:, 0][:, None]).T @ X
+    H[:k, k] = H[k, :k] = X.T @ h[:, 1]
+    H[k, k] = h[:, 2].sum()
     return f, grad, -H
 
 
-def fit_beta_binomial_regression(successes, trials, covariates=None, labels=None, level: float = 0.95
-                                 ) -> RegressionFit:
+def fit_beta_binomial_regression(successes, trials, covariates=None, labels=None, level: float = 0.95,
+                                 censored=None) -> RegressionFit:
     """Beta-binomial regression: logit(mu_i) = x_i b with a common rho across units.
 
     Equals ``VGAM::vglm(cbind(y, n - y) ~ x, betabinomial, zero = 2)``.  Maximum likelihood with the analytic
@@ -1690,46 +1760,60 @@ def fit_beta_binomial_regression(successes, trials, covariates=None, labels=None
         Categorical columns dummy-coded with the first level as reference.
     labels : array_like, optional
     level : float
+    censored : tuple of array_like, optional
+        ``(lower, upper)``: integer bounds on the successes, used for the units whose successes are NaN (as
+        ``ssstats.data.load_units`` gives them in ``c_lower``, ``c_upper``); their likelihood is
+        P(lower <= Y <= upper) under the unit's own mean.  Read and checked exactly as by
+        :func:`fit_beta_binomial`: an upper bound above the trials is read as the trials, a lower bound above them
+        is refused, and an uncensored unit's bounds must contain its successes.
 
     Returns
     -------
     RegressionFit
         ``coef`` holds the mean-model coefficients (logit scale) and a last row ``logit(rho)``; ``.rho`` and its
-        interval (Wald on the logit scale) are in ``.rho`` and ``.rho_ci``.
+        interval (Wald on the logit scale) are in ``.rho`` and ``.rho_ci``; ``.n_censored`` counts the censored
+        units fitted (the summary says how many).
 
     Raises
     ------
     SSStatsError
-        Bad inputs; rho's estimate at 0 (no overdispersion: use the binomial GLM), which this regression does not
-        fit at the boundary.
+        Bad inputs (named with the unit and value: counts, missing successes without ``censored``, bounds out of
+        order or outside [0, trials], covariates); rho's estimate at 0 (no overdispersion: use the binomial GLM),
+        which this regression does not fit at the boundary.
+
+    Notes
+    -----
+    With censored units the starting values come from the quasi-binomial fit with each censored unit at the
+    middle of its range; the likelihood maximised is the exact one.
     """
     import statsmodels.api as sm
 
     (lev,) = check_levels(level)
-    y, n, X, names, n_ex = _prop_inputs(successes, trials, covariates, labels)
+    y, n, X, names, n_ex, cens, lo, hi = _prop_inputs(successes, trials, covariates, labels, censored)
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
+    mid = np.where(cens, (lo + hi) / 2, y)  # starting values only
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PerfectSeparationWarning)  # separation is checked from the fit below
-        glm = sm.GLM(y / n, X, family=sm.families.Binomial(), var_weights=n).fit(tol=1e-10)
+        glm = sm.GLM(mid / n, X, family=sm.families.Binomial(), var_weights=n).fit(tol=1e-10)
     fitted = np.asarray(glm.fittedvalues)
     if np.any((fitted < 1e-8) | (fitted > 1 - 1e-8)):
         raise SSStatsError("separation: for some covariate pattern every unit has 0 successes (or all successes), "
                            "so its coefficient is infinite; merge levels or drop the covariate")
-    rho0 = _moments(y, n)[1]
-    lch = _lchoose(n, y)
+    rho0 = _moments(mid, n)[1]
+    data = _RegData(X, np.where(cens, 0.0, y), n, cens, lo, hi)
     x0 = np.append(np.asarray(glm.params, float), special.logit(rho0))
 
     def objective(theta):
         with np.errstate(all="ignore"):  # trial points of the line search may overflow: they are rejected
-            f, g = _bbreg_negll(theta, X, y, n, lch, 1)
+            f, g = _bbreg_negll(theta, data, 1)
         return (f, g) if np.isfinite(f) and np.all(np.isfinite(g)) else (np.inf, np.zeros_like(theta))
 
     res = optimize.minimize(objective, x0, jac=True, method="BFGS", options=dict(gtol=1e-9, maxiter=2000))
     x = res.x
     with np.errstate(all="ignore"):
         for _ in range(50):  # Newton polish with the analytic Hessian
-            f, g, H = _bbreg_negll(x, X, y, n, lch, 2)
+            f, g, H = _bbreg_negll(x, data, 2)
             try:
                 step = np.linalg.solve(H, g)
             except np.linalg.LinAlgError:
@@ -1737,12 +1821,12 @@ def fit_beta_binomial_regression(successes, trials, covariates=None, labels=None
             if not np.all(np.isfinite(step)):
                 break
             t = 1.0
-            while t > 1e-8 and not (_bbreg_negll(x - t * step, X, y, n, lch, 0) <= f + 1e-12 * abs(f)):
+            while t > 1e-8 and not (_bbreg_negll(x - t * step, data, 0) <= f + 1e-12 * abs(f)):
                 t /= 2
             x = x - t * step
             if np.max(np.abs(t * step)) < 1e-12:
                 break
-    f, g, H = _bbreg_negll(x, X, y, n, lch, 2)
+    f, g, H = _bbreg_negll(x, data, 2)
     rho = float(special.expit(x[-1]))
     if rho < 1e-6 or not np.all(np.linalg.eigvalsh(H) > 0):
         raise SSStatsError("the beta-binomial regression's rho tends to 0 (no overdispersion beyond the binomial "
@@ -1759,6 +1843,7 @@ def fit_beta_binomial_regression(successes, trials, covariates=None, labels=None
     return RegressionFit(
         title="Beta-binomial regression across units (logit mean, common rho; maximum likelihood)", coef=coef,
         params=pd.Series(x, index=allnames), bse=pd.Series(se, index=allnames), dispersion=np.nan, rho=rho,
-        rho_ci=rho_ci, loglik=-f, n_units=int(y.size), n_excluded=n_ex, level=lev, cov=cov,
+        rho_ci=rho_ci, loglik=-f, n_units=int(y.size), n_excluded=n_ex, n_censored=int(cens.sum()), level=lev,
+        cov=cov,
         extra=[f"  rho = {format_ci(rho, *rho_ci, 4)} (Wald on logit scale); log-likelihood {-f:.4f}"],
     )
