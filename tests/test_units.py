@@ -703,3 +703,24 @@ def test_beta_binomial_regression_censored_on_synthetic_units():
     for j in range(theta.size):
         for h in (1e-3, -1e-3):
             assert loglik(theta + h * (np.arange(theta.size) == j)) < fit.loglik
+
+
+def test_many_distinct_pairs_loglik_and_maximum_match_scipy():
+    """Exceedance-count likelihood on units that are nearly all distinct (y, n) pairs (synthetic, seeded)."""
+    rng = np.random.default_rng(12)
+    n = rng.integers(1, 401, 1000)
+    y = rng.binomial(n, rng.beta(0.3 * 9, 0.7 * 9, n.size))
+    fit = ss.fit_beta_binomial(y, n)
+    assert fit.loglik == pytest.approx(stats.betabinom.logpmf(y, n, fit.alpha, fit.beta).sum(), rel=1e-11)
+    # the maximum, found independently by scipy's optimiser on scipy's log-pmf (log alpha, log beta)
+    res = optimize.minimize(lambda t: -stats.betabinom.logpmf(y, n, *np.exp(t)).sum(),
+                            np.log([fit.alpha, fit.beta]) + 0.05, method="Nelder-Mead",
+                            options=dict(xatol=1e-10, fatol=1e-12, maxiter=4000))
+    assert np.exp(res.x) == pytest.approx([fit.alpha, fit.beta], rel=1e-5)
+    assert -res.fun <= fit.loglik + 1e-8
+    # and the profile limit of alpha: the deviance there is the chi2_1 95% cut-off
+    lo = fit.to_frame().set_index("parameter").loc["alpha", "lower"]
+    inner = optimize.minimize_scalar(lambda t: -stats.betabinom.logpmf(y, n, lo, np.exp(t)).sum(),
+                                     bounds=np.log(fit.beta) + np.array([-1, 1]), method="bounded",
+                                     options=dict(xatol=1e-12))
+    assert 2 * (fit.loglik + inner.fun) == pytest.approx(stats.chi2.ppf(0.95, 1), rel=1e-5)
