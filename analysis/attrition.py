@@ -20,6 +20,7 @@ from ssstats import plots
 from ssstats.simulate import synthetic_units
 
 from . import make_synthetic
+from .published import citation as cite  # noqa: F401  (used by the section)
 from .published import fmt_ci, fmt_int, fmt_pct, period_text, v
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,11 +49,6 @@ def rate_label(fid: str, offence: str) -> str:
 
 #: how many units the synthetic-unit table shows (those with the most police reports)
 N_TABLE_UNITS = 10
-
-
-def cite(fid: str) -> str:
-    """The Pandoc citation of a published figure's source."""
-    return ss.figure(fid).citation
 
 
 @dataclass

@@ -17,6 +17,7 @@ import pandas as pd
 import ssstats as ss
 from ssstats import plots
 from ssstats.reproduce import check_claims
+from ssstats.tables import Markdown
 
 FIG_DIR = Path(__file__).resolve().parents[1] / "figures"
 
@@ -51,9 +52,9 @@ def v(fid: str) -> float:
     return float(ss.figure(fid).value)
 
 
-def citation(fid: str) -> str:
+def citation(fid: str) -> Markdown:
     """The ``[@key]`` citation of a published figure's source."""
-    return ss.figure(fid).citation
+    return Markdown(ss.figure(fid).citation)
 
 
 def words(fid: str, pattern: str) -> str:

@@ -21,6 +21,7 @@ from ssstats.simulate import synthetic_linked_lists
 from ssstats.simulate.lists import SYNTHETIC_LISTS
 from ssstats.underreporting import closed_population
 
+from .published import citation as cite  # noqa: F401  (used by the section)
 from .published import fmt_int, fmt_pct, period_text, v
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,11 +34,6 @@ N_DRAWS = 1_000_000
 N_BOOT = 1000
 #: the prior weight ("effective sample size") given to the CSEW rate in the bias analysis: an assumption
 PRIOR_WEIGHT = 100
-
-
-def cite(fid: str) -> str:
-    """The Pandoc citation of a published figure's source."""
-    return ss.figure(fid).citation
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -217,9 +217,11 @@ def kernel(tmp_path_factory):
 
 
 def test_kernel_environment(kernel):
-    assert kernel.inline("__import__('sys').executable") == sys.executable
-    assert Path(kernel.inline("__import__('os').getcwd()")).resolve() == kernel.folder.resolve()
-    assert kernel.inline("__import__('matplotlib').get_backend()") == "module://matplotlib_inline.backend_inline"
+    raw = "__import__('ssstats.tables').tables.Markdown({})"  # paths and names as they are, unescaped
+    assert kernel.inline(raw.format("__import__('sys').executable")) == sys.executable
+    assert Path(kernel.inline(raw.format("__import__('os').getcwd()"))).resolve() == kernel.folder.resolve()
+    assert kernel.inline(raw.format("__import__('matplotlib').get_backend()")) == \
+        "module://matplotlib_inline.backend_inline"
 
 
 def test_inline_values(kernel):
@@ -230,6 +232,13 @@ def test_inline_values(kernel):
     assert kernel.inline("26 / 1374 * 100 > 1.8") == "True"
     kernel.run("n = 7")
     assert kernel.inline("n * 6") == "42"  # state after the code above
+
+
+def test_inline_strings_are_text_and_markdown_objects_markdown(kernel):
+    """As Quarto (1.4 on): a plain string's Markdown is escaped; an object with _repr_markdown_ is Markdown."""
+    assert kernel.inline("'[@key] *a* 1_2'") == r"\[\@key\] \*a\* 1\_2"
+    kernel.run("from ssstats.tables import Markdown")
+    assert kernel.inline("Markdown('[@key]')") == "[@key]"
 
 
 def test_inline_error_names_place(kernel):

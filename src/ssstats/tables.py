@@ -9,7 +9,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["markdown_table"]
+__all__ = ["markdown_table", "Markdown"]
+
+
+class Markdown(str):
+    """Text to be read as Markdown where an inline expression shows it, e.g. a citation ``[@key]``.
+
+    Quarto (from 1.4) escapes the Markdown in a plain string that an inline `` `{python} expr` `` returns, so that a
+    value is shown as it is; an object with ``_repr_markdown_`` (as ``IPython.display.Markdown``) is taken as
+    Markdown instead.  ssstats' built-in renderer does the same, so a report reads the same in both.
+    """
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
 
 
 def _cell(v, digits: int) -> str:

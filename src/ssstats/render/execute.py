@@ -33,13 +33,13 @@ __all__ = ["KernelSession", "execute", "traceback_text"]
 #: run first, hidden from the user's namespace: PNG figures, and the helper that formats an inline value
 _SETUP = r"""
 def __ssstats_inline__(value):
+    # as Quarto: Markdown objects are Markdown; any other value is shown as text, its Markdown escaped
+    import re
     from IPython.display import display
-    if isinstance(value, str):
-        text = value
-    elif hasattr(value, "_repr_markdown_"):
+    if hasattr(value, "_repr_markdown_"):
         text = value._repr_markdown_()
     else:
-        text = str(value)
+        text = re.sub(r"([\\`*_{}\[\]<>#|~^$@])", r"\\\1", str(value))
     display({"text/markdown": text}, raw=True)
 
 try:
