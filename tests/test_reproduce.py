@@ -78,11 +78,14 @@ def _set_value(d: Path, fid: str, value) -> None:
     df.to_csv(f, index=False)
 
 
-def test_cli_exit_zero_when_statements_hold(capsys):
-    assert main(["reproduce"]) == 0
+def test_cli_exit_codes_with_the_documented_discrepancy(capsys):
+    # one published statement ("65 a week") does not hold: a non-zero exit unless it is explicitly allowed
+    assert main(["reproduce"]) == 1
     out = capsys.readouterr()
     assert "police_charge_rate" in out.out
-    assert "known discrepancy" in out.err
+    assert "known discrepancy, cqc_incidents_per_week" in out.err and "--allow-known" in out.err
+    assert main(["reproduce", "--allow-known"]) == 0
+    assert "documented discrepancy allowed" in capsys.readouterr().err
 
 
 def test_cli_exit_one_when_a_statement_fails(tmp_path, monkeypatch, capsys):
@@ -95,7 +98,7 @@ def test_cli_exit_one_when_a_statement_fails(tmp_path, monkeypatch, capsys):
 
 
 def test_cli_subprocess_exit_codes(tmp_path):
-    exe = [sys.executable, "-m", "ssstats.cli", "reproduce", "--csv"]
+    exe = [sys.executable, "-m", "ssstats.cli", "reproduce", "--csv", "--allow-known"]
     ok = subprocess.run(exe, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     table = pd.read_csv(pd.io.common.StringIO(ok.stdout))
