@@ -724,3 +724,16 @@ def test_many_distinct_pairs_loglik_and_maximum_match_scipy():
                                      bounds=np.log(fit.beta) + np.array([-1, 1]), method="bounded",
                                      options=dict(xatol=1e-12))
     assert 2 * (fit.loglik + inner.fun) == pytest.approx(stats.chi2.ppf(0.95, 1), rel=1e-5)
+
+
+@pytest.mark.parametrize("fn", [ss.fit_beta_binomial, ss.fit_quasibinomial, ss.fit_beta_binomial_regression])
+def test_text_and_booleans_refused_with_value_and_position(fn):
+    y, n = [0, 8, 1, 0, 9, 2, 5, 1], [10, 12, 9, 8, 11, 10, 10, 12]
+    with pytest.raises(SSStatsError, match=r"`successes` must be numeric; got '3' at position 2"):
+        fn([0, 8, "3", 0, 9, 2, 5, 1], n)
+    with pytest.raises(SSStatsError, match=r"`successes` must be numeric; got booleans"):
+        fn([True, False] * 4, n)
+    with pytest.raises(SSStatsError, match=r"`trials` must be numeric; got '3' at position 2"):
+        fn(y, [10, 12, "3", 8, 11, 10, 10, 12])
+    with pytest.raises(SSStatsError, match=r"`trials` must be numeric; got booleans"):
+        fn(y, [True, False] * 4)

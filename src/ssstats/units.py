@@ -47,7 +47,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from ._result import Result, format_ci
-from ._validate import SSStatsError, as_counts, as_positive, broadcast, check_levels, labels_of
+from ._validate import SSStatsError, _to_array, as_counts, as_positive, broadcast, check_levels, labels_of
 
 __all__ = [
     "fit_beta_binomial",
@@ -94,21 +94,9 @@ def _labels(labels, *values, n):
 
 
 def _float_array(value, name):
-    """1-D float array without judging NaNs (they may mean censored); non-numeric input is refused."""
-    if isinstance(value, pd.DataFrame):
-        raise SSStatsError(f"`{name}` must be an array or Series, not a DataFrame; pass one column")
-    try:
-        if isinstance(value, pd.Series):
-            arr = value.to_numpy(dtype=float, na_value=np.nan)
-        else:
-            arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        as_counts(value, name)  # raises with the offending value and position
-        raise  # pragma: no cover
-    arr = np.atleast_1d(arr)
-    if arr.ndim != 1:
-        raise SSStatsError(f"`{name}` must be one-dimensional; got shape {arr.shape}")
-    return arr
+    """1-D float array without judging NaNs (they may mean censored); booleans, text and other non-numeric input
+    are refused, naming the value and its position (``ssstats._validate``'s conversion)."""
+    return _to_array(value, name)[0]
 
 
 def _check_length(arrays: dict):
@@ -116,6 +104,15 @@ def _check_length(arrays: dict):
     if len(set(sizes.values())) > 1:
         desc = ", ".join(f"`{k}` has {s}" for k, s in sizes.items())
         raise SSStatsError(f"inputs must have one value per unit; {desc}")
+
+
+def _check_pair(censored):
+    """``censored`` must be a (lower, upper) pair; otherwise say what it was."""
+    if not isinstance(censored, (tuple, list)) or len(censored) != 2:
+        got = (f"a {type(censored).__name__} of length {len(censored)}" if isinstance(censored, (tuple, list))
+               else f"{type(censored).__name__} {np.asarray(censored, dtype=object).ravel()[:3].tolist()!r}...")
+        raise SSStatsError(f"`censored` must be a pair (lower, upper) of integer arrays, one value per unit; got "
+                           f"{got}")
 
 
 def _check_counts_at(arr, mask, name, labels):
@@ -868,7 +865,10 @@ def fit_beta_binomial(successes, trials, censored=None, labels=None, level: floa
     overdispersion), the fit is the binomial one: alpha and beta are infinite, only mu has a standard error, and
     rho's interval is one-sided, [0, upper] with the upper limit where the profile deviance reaches the
     chi2_1 quantile at 1 - 2(1 - level) (2.71 for 95%), the boundary-corrected cut-off.  Otherwise intervals use
-    the chi2_1 quantile at ``level``; a lower limit of rho that would fall below 0 is 0.
+    the chi2_1 quantile at ``level``; a lower limit of rho that would fall below 0 is 0.  The intervals for
+    alpha = mu (1 - rho)/rho and beta = (1 - mu)(1 - rho)/rho profile the likelihood in (alpha, beta) over the
+    other shape parameter (on log scales); when rho is 0 their upper limits are infinite, and when rho is at 1
+    their lower limits are 0.
 
     The likelihood-ratio test of rho = 0 refers 2(l_hat - l_binomial) to 1/2 chi2_0 + 1/2 chi2_1 (Self and Liang
     1987): p = 1/2 P(chi2_1 > statistic), and 1 when the statistic is 0.
@@ -949,8 +949,7 @@ def _successes_bounds(y, n, censored, labels):
                                f"(e.g. '*' or '<5'), pass its range as `censored=(lower, upper)`")
         lo = hi = y.copy()
     else:
-        if not isinstance(censored, (tuple, list)) or len(censored) != 2:
-            raise SSStatsError("`censored` must be a pair (lower, upper) of integer arrays, one value per unit")
+        _check_pair(censored)
         lo = as_counts(censored[0], "censored lower", labels)
         hi = as_counts(censored[1], "censored upper", labels)
         _check_length({"successes": y, "censored lower": lo, "censored upper": hi})
@@ -1372,8 +1371,7 @@ def fit_negative_binomial(counts, exposure, covariates=None, labels=None, level:
 def _censored_counts(counts, censored, labels):
     """Counts with NaN where censored, and their (lower, upper) bounds, checked as for the beta-binomial."""
     y = _float_array(counts, "counts")
-    if not isinstance(censored, (tuple, list)) or len(censored) != 2:
-        raise SSStatsError("`censored` must be a pair (lower, upper) of integer arrays, one value per unit")
+    _check_pair(censored)
     lo = as_counts(censored[0], "censored lower", labels)
     hi = as_counts(censored[1], "censored upper", labels)
     _check_length({"counts": y, "censored lower": lo, "censored upper": hi})
