@@ -163,6 +163,11 @@ def press_units() -> pd.DataFrame:
         key = fid.split("_pct")[0]
         frame[f"p_zero_{key}"] = t["p_less"].to_numpy()
         frame[f"expected_{key}"] = t["expected"].to_numpy()
+    # and at the charge rate of the mental-health units themselves (police returns: charges / police reports)
+    units_rate = v("indy_police_charges") / v("indy_police_reports")
+    t = ss.proportion_test(frame["charged"], frame["n"], units_rate, alternative="less")
+    frame["p_zero_units"] = t["p_less"].to_numpy()
+    frame["expected_units"] = t["expected"].to_numpy()
     return frame
 
 
@@ -310,6 +315,9 @@ def _numbers(cascades, units, syn_cascades, charge_fit, referral_fit, press) -> 
         kf_p0_sexoff=f"{kf[f'p_zero_{sex_key}']:.2f}", kf_expected=f"{kf[f'expected_{rape_key}']:.1f}",
         kf_upper=fmt_pct(kf.upper, 1),
         both_p0=f"{lb[f'p_zero_{rape_key}'] * kf[f'p_zero_{rape_key}']:.2f}",
+        units_rate_pct=fmt_pct(v("indy_police_charges") / v("indy_police_reports"), 1),
+        units_charges=fmt_int(v("indy_police_charges")), units_reports=fmt_int(v("indy_police_reports")),
+        lb_p0_units=f"{lb.p_zero_units:.2f}", kf_p0_units=f"{kf.p_zero_units:.2f}",
         # the smallest number of offences for which no charge at all has probability below 5% at the rape rate
         n_surprising=fmt_int(np.floor(np.log(0.05) / np.log1p(-v(NATIONAL_RATES[0][0]) / 100)) + 1),
     )

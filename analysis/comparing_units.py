@@ -17,6 +17,7 @@ import pandas as pd
 
 import ssstats as ss
 from ssstats import plots
+from ssstats.disclosure import round_to_base
 
 ROOT = Path(__file__).resolve().parents[1]
 FIG_DIR = ROOT / "figures"
@@ -54,12 +55,27 @@ def _referral_units(u: pd.DataFrame):
     return u[keep], int(censored.sum()), int((no_incidents & ~censored).sum())
 
 
+def referral_model(u: pd.DataFrame) -> ss.units.BetaBinomialFit:
+    """The beta-binomial model of referrals across every unit with incidents, suppressed ranges included."""
+    has = (u["incidents"] > 0).to_numpy()
+    w = u[has]
+    return ss.fit_beta_binomial(w["referred_to_police"].to_numpy(), w["incidents"].astype(np.int64).to_numpy(),
+                                censored=(w["referred_to_police_lower"].to_numpy(),
+                                          w["referred_to_police_upper"].to_numpy()))
+
+
 def funnels(u: pd.DataFrame) -> tuple[dict, dict]:
-    """The funnel plots of both measures under each adjustment, and the counts of units left out."""
+    """The funnel plots of both measures under each adjustment, and the counts of units left out.
+
+    Units whose referral count is a suppressed range cannot be placed on the referral funnel, but they inform the
+    beta-binomial model behind its predictive limits (fitted with the ranges, ``censored=``)."""
     ref, n_cens, n_zero_inc = _referral_units(u)
     x = pd.Series(ref["referred_to_police"].astype(np.int64).to_numpy(), index=ref["unit_id"])
+    bb = referral_model(u)
+    extra = {"beta-binomial": {"model": bb}}
     out = {"referral": {lab: ss.funnel(x, ref["incidents"].astype(np.int64).to_numpy(), kind="proportion",
-                                       per=100, levels=LEVELS, **kw) for lab, kw in ADJUSTMENTS["referral"]}}
+                                       per=100, levels=LEVELS, **kw, **extra.get(kw.get("overdispersion"), {}))
+                        for lab, kw in ADJUSTMENTS["referral"]}}
     inc = pd.Series(u["incidents"].astype(np.int64).to_numpy(), index=u["unit_id"])
     out["incidents"] = {lab: ss.funnel(inc, u["bed_days"].to_numpy(), kind="rate", per=1000, levels=LEVELS, **kw)
                         for lab, kw in ADJUSTMENTS["incidents"]}
@@ -87,14 +103,20 @@ def flagged_table(u: pd.DataFrame, fun: dict) -> pd.DataFrame:
     inc = fun["incidents"][MODEL["incidents"]].units.set_index("unit")
     flagged = sorted(set(ref.index[ref["flag"] != "within limits"]) | set(inc.index[inc["flag"] != "within limits"]))
     t = u.set_index("unit_id").loc[flagged]
+    # rates and percentages from the ROUNDED counts: from the unrounded ones and the exact bed days a reader could
+    # work each rounded count back exactly
+    inc_r = round_to_base(t["incidents"].to_numpy())
+    ref_r = round_to_base(t["referred_to_police"].to_numpy())  # NaN (censored) stays NaN, suppressed below
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct_r = np.where(inc_r > 0, 100 * ref_r / inc_r, np.nan)
     table = pd.DataFrame({
         "Unit (synthetic)": flagged,
         "Incidents": t["incidents"].astype(np.int64).to_numpy(),
         "Bed days": t["bed_days"].round().astype(np.int64).to_numpy(),
-        "Per 1,000 bed days": inc.loc[flagged, "estimate"].round(1).to_numpy(),
+        "Per 1,000 bed days": np.round(1000 * inc_r / t["bed_days"].to_numpy(), 1),
         "Incident rate": inc.loc[flagged, "flag"].to_numpy(),
         "Referred to police": t["referred_to_police"].to_numpy(),
-        "Referred (%)": ref["estimate"].reindex(flagged).round(1).to_numpy(),
+        "Referred (%)": np.round(pct_r, 0),
         "Referral proportion": ref["flag"].reindex(flagged).fillna("not placed (censored or no incidents)").to_numpy(),
     })
     censored = t["referred_to_police_censored"].to_numpy()
@@ -150,7 +172,11 @@ def numbers(fun: dict, left_out: dict) -> dict:
         N[f"{measure}_out95_model"] = f"{int((model.units['high_95'] | model.units['low_95']).sum()):,}"
         N[f"{measure}_out998_model"] = f"{int((model.units['high_99.8'] | model.units['low_99.8']).sum()):,}"
         N[f"{measure}_zero"] = f"{base.n_zero:,}"
-    N["referral_rho"] = f"{fun['referral'][MODEL['referral']].model.rho:.3f}"
+        N[f"{measure}_zero_units"] = "unit" if base.n_zero == 1 else "units"
+    bb = fun["referral"][MODEL["referral"]].model
+    N["referral_rho"] = f"{bb.rho:.3f}"
+    N["referral_model_units"] = f"{bb.n_units:,}"
+    N["referral_model_censored"] = f"{bb.n_censored:,}"
     N["incidents_alpha"] = f"{fun['incidents'][MODEL['incidents']].model.alpha:.2f}"
     N["referral_censored"] = f"{left_out['referral_censored']:,}"
     N["referral_no_incidents"] = f"{left_out['referral_no_incidents']:,}"

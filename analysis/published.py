@@ -90,6 +90,15 @@ def fmt_int(x: float) -> str:
     return f"{x:,.0f}"
 
 
+def _below_verdict(estimate: float, upper: float, threshold: float) -> str:
+    """Words for a published 'less than <threshold>' judged by the estimate and its 95% upper limit."""
+    if upper < threshold:
+        return "holds, and so does the whole 95% interval"
+    if estimate < threshold:
+        return "is right as a point estimate, but the 95% interval reaches above it"
+    return "does not hold: the estimate itself is above it"
+
+
 def fmt_pct(p: float, digits: int = 1) -> str:
     return f"{100 * p:.{digits}f}%"
 
@@ -206,7 +215,10 @@ def run(fig_dir: str | Path = FIG_DIR) -> PublishedSection:
     )
     numbers.update(
         charge_published=words("indy_police_charge_pct", r"less than \S+ per cent"),
-        charge_ci_lo_round=f"{100 * charge.lower[0]:.0f}%", charge_ci_hi_round=f"{100 * charge.upper[0]:.0f}%",
+        charge_ci_lo_round=fmt_pct(charge.lower[0]), charge_ci_hi_round=fmt_pct(charge.upper[0]),
+        charge_verdict=_below_verdict(charge.estimate[0], charge.upper[0], v("indy_police_charge_pct") / 100),
+        nat_latest_verdict=("not distinguishable from" if tests.p_value.iloc[-1] >= 0.05
+                            else "distinguishable (p < 0.05) from"),
         trusts_period=period_text("indy_sky_total_incidents"), trusts_text=ss.figure("indy_sky_trusts").text,
         police_period=period_text("indy_police_reports"),
         cqc_share_text=ss.figure("cqc18_share_pct").text, cqc_total_text=ss.figure("cqc18_reports_reviewed").text,

@@ -390,3 +390,26 @@ def test_plot_draws_limits_points_and_labels():
     fig3 = plot_funnels([funnel(PROPS["x"], PROPS["n"]), r], titles=["a", "b"], suptitle="s (synthetic data)")
     assert [a.get_title() for a in fig3.axes] == ["a", "b"]
     plt.close("all")
+
+
+def test_predictive_limits_from_a_model_given():
+    """model= sets the dispersion of the predictive limits, e.g. a fit that used suppressed ranges."""
+    import ssstats
+
+    x, n = PROPS["x"].to_numpy(), PROPS["n"].to_numpy()
+    lower, upper = x.astype(float), x.astype(float)
+    lower[:3], upper[:3] = 1, 7  # three counts known only as 1-7
+    fit = ssstats.fit_beta_binomial(np.where(np.arange(x.size) < 3, np.nan, x), n, censored=(lower, upper))
+    r = funnel(x[3:], n[3:], overdispersion="beta-binomial", model=fit)
+    assert r.model is fit and any("model given" in note for note in r.notes)
+    rho, t = fit.rho, r.target
+    a, b = t * (1 - rho) / rho, (1 - t) * (1 - rho) / rho
+    lo, hi = _limits_at(r, [200.0], 0.95, "beta-binomial")
+    from ssstats.funnel import spiegelhalter_quantile
+    dist = stats.betabinom(200, a, b)
+    assert hi[0] == pytest.approx(spiegelhalter_quantile(dist, 0.975) / 200, rel=1e-12)
+    assert lo[0] == pytest.approx(spiegelhalter_quantile(dist, 0.025) / 200, rel=1e-12)
+    with pytest.raises(SSStatsError, match="`model` for overdispersion='beta-binomial' must be a BetaBinomialFit"):
+        funnel(x, n, overdispersion="beta-binomial", model=ssstats.fit_negative_binomial(x, n.astype(float)))
+    with pytest.raises(SSStatsError, match="`model` sets the predictive limits"):
+        funnel(x, n, overdispersion="additive", model=fit)

@@ -380,6 +380,7 @@ class _Context:
     phi_floor: bool
     tau2_method: str
     notes: list
+    fitted: object = None  # a model fitted beforehand for the predictive limits (``model=``), else None
 
 
 @dataclass
@@ -482,11 +483,23 @@ def _need_units(ctx: _Context, what: str) -> None:
                            f"{ctx.x.size} (use overdispersion=None for a single unit)")
 
 
-def _adj_beta_binomial(ctx: _Context) -> _Adjustment:
-    from .units import fit_beta_binomial
+def _model_for(ctx: _Context, what: str, fit_class, fitter):
+    """The model given with ``model=`` (checked to be the right kind), else one fitted to the plotted units."""
+    if ctx.fitted is None:
+        _need_units(ctx, what)
+        return fitter(ctx.x, ctx.d)
+    if not isinstance(ctx.fitted, fit_class):
+        raise SSStatsError(f"`model` for overdispersion={what!r} must be a {fit_class.__name__} "
+                           f"(from ssstats.{fitter.__name__}); got {type(ctx.fitted).__name__}")
+    ctx.notes.append(f"predictive limits from the {what} model given (model=), fitted to "
+                     f"{ctx.fitted.n_units} units, not refitted to the {ctx.x.size} plotted")
+    return ctx.fitted
 
-    _need_units(ctx, "beta-binomial")
-    fit = fit_beta_binomial(ctx.x, ctx.d)
+
+def _adj_beta_binomial(ctx: _Context) -> _Adjustment:
+    from .units import BetaBinomialFit, fit_beta_binomial
+
+    fit = _model_for(ctx, "beta-binomial", BetaBinomialFit, fit_beta_binomial)
     rho, t = float(fit.rho), ctx.theta
     if rho <= 0:
         return _predictive(ctx, lambda d: stats.binom(d, t), fit, True, "beta-binomial")
@@ -495,10 +508,9 @@ def _adj_beta_binomial(ctx: _Context) -> _Adjustment:
 
 
 def _adj_negative_binomial(ctx: _Context) -> _Adjustment:
-    from .units import fit_negative_binomial
+    from .units import NegativeBinomialFit, fit_negative_binomial
 
-    _need_units(ctx, "negative-binomial")
-    fit = fit_negative_binomial(ctx.x, ctx.d)
+    fit = _model_for(ctx, "negative-binomial", NegativeBinomialFit, fit_negative_binomial)
     alpha, t = float(fit.alpha), ctx.theta
     if alpha <= 0 or getattr(fit, "boundary", False):
         return _predictive(ctx, lambda d: stats.poisson(t * d), fit, True, "negative binomial")
@@ -655,7 +667,8 @@ def _check_winsorize(winsorize):
 
 def funnel(numerator, denominator, kind: str = "proportion", target=None, levels=(0.95, 0.998),
            limits: str = "exact", overdispersion: str | None = None, tau2_method: str = "DL", winsorize=0.1,
-           labels=None, per: float = 1, scale: str | None = None, phi_floor: bool = True) -> FunnelResult:
+           labels=None, per: float = 1, scale: str | None = None, phi_floor: bool = True,
+           model=None) -> FunnelResult:
     """Funnel plot of units' proportions, rates or standardised ratios, with overdispersion-aware limits.
 
     Parameters
@@ -683,7 +696,8 @@ def funnel(numerator, denominator, kind: str = "proportion", target=None, levels
         and mean at the target.
     tau2_method : {'DL', 'REML', 'PM'}
         tau^2 estimator for ``'additive'``.  ``'DL'`` as Spiegelhalter et al. (2012) and FunnelPlotR: Q is the sum
-        of the squared winsorised z-scores around the target.  ``'REML'`` and ``'PM'``: metafor's estimators
+        of the squared winsorised z-scores around the target (metafor's ``rma(method="DL")`` takes Q around the
+        fixed-effect mean instead, so the two differ a little; :func:`estimate_tau2` with ``"DL"`` is metafor's).  ``'REML'`` and ``'PM'``: metafor's estimators
         applied to the winsorised values (mean estimated).  With ``winsorize=0`` they equal
         ``metafor::rma(yi, vi, method=...)`` on the transformed values.
     winsorize : float or 'shmi'
@@ -699,6 +713,11 @@ def funnel(numerator, denominator, kind: str = "proportion", target=None, levels
     phi_floor : bool
         With ``True`` (default) a phi of 1 or less leaves the multiplicative limits unadjusted (and says so in
         ``notes``); with ``False`` it narrows them.
+    model : BetaBinomialFit or NegativeBinomialFit, optional
+        For ``overdispersion='beta-binomial'`` / ``'negative-binomial'``: a model already fitted across units, whose
+        dispersion (rho or alpha) sets the predictive limits instead of a fit to the plotted units.  Use it when
+        some units cannot be plotted but can inform the model, e.g. units whose count was returned only as a
+        suppressed range (``fit_beta_binomial(..., censored=(lower, upper))``).  The centre stays the target.
 
     Returns
     -------
@@ -815,7 +834,11 @@ def funnel(numerator, denominator, kind: str = "proportion", target=None, levels
         wz, flagged_w, used = z.copy(), np.zeros(z.size, dtype=bool), np.ones(z.size, dtype=bool)
         wlabel = "not winsorised"
 
-    ctx = _Context(kind, fam, base_limits, fam.p_values[limits], sc, theta, x, d, y, s, z, used, wz, bool(phi_floor), tau2_method, notes)
+    if model is not None and overdispersion not in ("beta-binomial", "negative-binomial"):
+        raise SSStatsError("`model` sets the predictive limits of overdispersion='beta-binomial' or "
+                           f"'negative-binomial'; got overdispersion={overdispersion!r}")
+    ctx = _Context(kind, fam, base_limits, fam.p_values[limits], sc, theta, x, d, y, s, z, used, wz,
+                   bool(phi_floor), tau2_method, notes, model)
     adj = builder(ctx)
 
     res = FunnelResult(
