@@ -101,6 +101,11 @@ def test_alpha_beta_intervals_at_the_boundaries():
         method="bounded", options=dict(xatol=1e-12)).fun
     a_lo = frame.loc["alpha", "lower"]
     assert 2 * (fit.loglik - best(a_lo)) == pytest.approx(stats.chi2.ppf(0.90, 1), rel=1e-5)
+    # rho = 0 with huge trials (the log-gamma path): the search for alpha's lower limit starts close enough to
+    # the binomial (rho ~ 1e-6 / n), whatever n
+    fit = ss.fit_beta_binomial([1, 0, 2, 1], [10**9] * 4)
+    frame = fit.to_frame().set_index("parameter")
+    assert fit.rho == 0 and 0 < frame.loc["alpha", "lower"] < np.inf and np.isinf(frame.loc["alpha", "upper"])
     # rho at 1 (all-or-none units): alpha and beta tend to 0, lower limits 0
     fit = ss.fit_beta_binomial([0, 3, 0, 4, 2, 0, 0, 1], [2, 3, 4, 4, 2, 3, 1, 1])
     frame = fit.to_frame().set_index("parameter")

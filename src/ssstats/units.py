@@ -548,7 +548,8 @@ class _BBProfile:
             other = np.exp(t)
             return self.ll_ab(*((fixed_value, other) if fixed == 0 else (other, fixed_value)), free)
 
-        t, v = _maximise_1d(f, np.log(x0), np.log(1e-12), np.log(1e15))
+        t0 = np.log(x0)
+        t, v = _maximise_1d(f, t0, t0 - 40, t0 + 40)
         return float(np.exp(t)), v
 
     def fit(self, mu0, rho0):
@@ -1075,8 +1076,13 @@ def _bb_profile_ci(prof: _BBProfile, mu, rho, ll, lev, se):
     # alpha and beta: profile over the other shape parameter, both on the log scale
     if rho > 0:
         alpha, beta = mu * (1 - rho) / rho, (1 - mu) * (1 - rho) / rho
-    else:  # the binomial: alpha = beta = infinity; search down from a point where the deviance is about 0
-        alpha, beta = mu * 1e8, (1 - mu) * 1e8
+    else:  # the binomial: alpha = beta = infinity; search down from a point where the deviance is below its cut-off
+        s0 = 1e6 * max(prof.d.kmax, 1)  # rho about 1e-6 / (largest n): close to the binomial
+        for _ in range(6):
+            if 2 * (ll - prof.best_ab(mu * s0, 0, (1 - mu) * s0)[1]) < crit_r:
+                break
+            s0 *= 1e3
+        alpha, beta = mu * s0, (1 - mu) * s0
     for name, fixed, est, other in (("alpha", 0, alpha, beta), ("beta", 1, beta, alpha)):
         def dev_ab(t, fixed=fixed, ratio=other / est):
             # started where the mean proportion is the estimate's: the same start for the same t, so Brent's
@@ -1086,9 +1092,11 @@ def _bb_profile_ci(prof: _BBProfile, mu, rho, ll, lev, se):
         t0 = np.log(est)
         sd = se[name] / est if rho > 0 and np.isfinite(se[name]) and se[name] > 0 else 0.5
         lim = []
+        start_ok = dev_ab(t0) <= 0  # (not so only if the inner maximum failed: then no limits, not wrong ones)
         for sign, bound in ((-1, max(t0 - 40, np.log(1e-12))), (1, t0 + 40)):
-            x = None if (sign > 0 and rho == 0) else _limit(dev_ab, t0, sign * min(2 * sd, 1.0), bound)
-            lim.append((0.0 if sign < 0 else np.inf) if x is None else float(np.exp(x)))
+            x = None if (sign > 0 and rho == 0) or not start_ok else _limit(
+                dev_ab, t0, sign * min(2 * sd, 1.0), bound)
+            lim.append(np.nan if not start_ok else (0.0 if sign < 0 else np.inf) if x is None else float(np.exp(x)))
         est_out = est if rho > 0 else np.inf
         rows.append((name, est_out, lim[0], lim[1], meth_r, lev))
     return _ci_frame(rows)
