@@ -195,3 +195,19 @@ def test_bad_source():
         load_units(FIX / "nope.csv")
     with pytest.raises(SSStatsError, match="path to a .csv or .parquet file or a DataFrame"):
         load_units(42)
+
+
+def test_counts_must_be_plain_ascii_whole_numbers(tmp_path):
+    """'1e3', '+5' and digits of other scripts are named, not read silently or left to crash in pandas."""
+    f = tmp_path / "u.csv"
+    f.write_text("unit_id,provider,period,incidents,referred_to_police,police_reports,charges\n"
+                 "A,P,2023,1e3,+5,\uff15,0\nB,P,2023,10,2,\u0663,0\nC,P,2023,\"1,200\",2,3,0\n", encoding="utf-8")
+    with pytest.raises(SSStatsError) as e:
+        load_units(f)
+    msg = str(e.value)
+    assert "has 4 problems" in msg
+    assert "`incidents` = '1e3' is not written as a plain whole number (write 1000)" in msg
+    assert "`referred_to_police` = '+5' is not written as a plain whole number (write 5)" in msg
+    assert "row 1 (unit 'A'): `police_reports` = '\uff15' is neither a count" in msg
+    assert "row 2 (unit 'B'): `police_reports` = '\u0663' is neither a count" in msg
+    assert "unit 'C'" not in msg  # '1,200' with a thousands separator is a plain count

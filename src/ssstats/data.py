@@ -367,9 +367,10 @@ _REQUIRED_STAGES = ("incidents", "referred_to_police", "police_reports", "charge
 NESTED_PAIRS: tuple[tuple[str, str], ...] = (("incidents", "referred_to_police"), ("police_reports", "charges"),
                                              ("charges", "convictions"))
 _MISSING = {"", "na", "n/a", "nan", "null", "none", "missing", "-", "."}
-_INT = re.compile(r"\d{1,3}(,\d{3})+|\d+(\.0+)?")
-_LT = re.compile(r"(<=|≤|<)\s*(\d+)")
-_RANGE = re.compile(r"(\d+)\s*(?:-|–|to)\s*(\d+)")
+# ASCII digits only: ``\d`` would also match other scripts' digits, which int() and pandas do not all read
+_INT = re.compile(r"[0-9]{1,3}(,[0-9]{3})+|[0-9]+(\.0+)?")
+_LT = re.compile(r"(<=|≤|<)\s*([0-9]+)")
+_RANGE = re.compile(r"([0-9]+)\s*(?:-|–|to)\s*([0-9]+)")
 
 
 def _read_units(source) -> tuple[pd.DataFrame, str]:
@@ -432,6 +433,13 @@ def _parse_counts(col: pd.Series, name: str, suppressed: tuple[int, int], where:
     for k in np.flatnonzero(inf):
         errs.add(k, f"{where[k]}: `{name}` = {text.iat[k]!r} is not finite")
     good = numeric & ~bad & ~frac & ~inf
+    if not pd.api.types.is_numeric_dtype(col.dtype):
+        # a whole number written another way ('1e3', '+5', '5.'): refused rather than read silently
+        odd = good & ~text.str.fullmatch(_INT.pattern).fillna(False).to_numpy(dtype=bool)
+        for k in np.flatnonzero(odd):
+            errs.add(k, f"{where[k]}: `{name}` = {text.iat[k]!r} is not written as a plain whole number "
+                        f"(write {int(num[k]):d})")
+        good &= ~odd
     lo[good] = hi[good] = num[good].astype(np.int64)
     ok &= good | (~numeric & ~missing)
     # censored notations
