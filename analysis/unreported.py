@@ -9,6 +9,7 @@ Run as a script to regenerate this section's tables and figures without renderin
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -247,6 +248,7 @@ def run(fig_dir: str | Path = FIG_DIR) -> UnreportedSection:
         "syn_main": fmt_int(syn_fits["independence (main effects)"].estimate),
         "syn_best": fmt_int(syn_fits["best AIC"].estimate),
         "syn_best_ci": f"{syn_fits['best AIC'].lower:,.0f} to {syn_fits['best AIC'].upper:,.0f}",
+        "syn_best_pool": f"{inspect.signature(ss.fit_mse).parameters['n_boot_models'].default:,}",
         "syn_step_sentence": _stepwise_sentence(syn_fits["stepwise (SparseMSE)"]),
         "uk_observed": fmt_int(step.n_observed),
         "uk_lists": str(len(step.lists)),
