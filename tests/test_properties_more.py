@@ -142,15 +142,19 @@ def _fit(f, *args, **kwargs):
         return e
 
 
-@SLOW
-@given(d=rates(), level=st.floats(0.8, 0.99))
-def test_negative_binomial_unit_rates_hold_their_estimate(d, level):
-    c, e, _ = d
-    fit = _fit(ss.fit_negative_binomial, c, e, level=level)
+def _unit_estimates_hold(fit, d, level, upper_bound):
+    """Each unit's shrunken estimate lies in its interval, within [0, upper_bound]; refusals (SSStatsError) skipped."""
+    fit = _fit(fit, d[0], d[1], level=level)
     assume(not isinstance(fit, SSStatsError))
     u = fit.unit_estimates()
     _holds(u["lower"], u["estimate"], u["upper"], rel=1e-7)
-    assert (u["lower"] >= 0).all()
+    assert (u["lower"] >= 0).all() and (u["upper"] <= upper_bound).all()
+
+
+@SLOW
+@given(d=rates(), level=st.floats(0.8, 0.99))
+def test_negative_binomial_unit_rates_hold_their_estimate(d, level):
+    _unit_estimates_hold(ss.fit_negative_binomial, d, level, np.inf)
 
 
 @SLOW
@@ -158,12 +162,7 @@ def test_negative_binomial_unit_rates_hold_their_estimate(d, level):
 # found here: SciPy's brentq "f(a) and f(b) must have different signs" from the profile interval (fixed in 94ed3f1)
 @example(d=(np.array([1, 0, 0, 0, 49]), np.array([1, 1, 1, 1, 161]), np.array([2, 1, 3, 4, 0])), level=0.875)
 def test_beta_binomial_unit_estimates_hold_their_estimate(d, level):
-    x, n, _ = d
-    fit = _fit(ss.fit_beta_binomial, x, n, level=level)
-    assume(not isinstance(fit, SSStatsError))
-    u = fit.unit_estimates()
-    _holds(u["lower"], u["estimate"], u["upper"], rel=1e-7)
-    assert (u["lower"] >= 0).all() and (u["upper"] <= 1).all()
+    _unit_estimates_hold(ss.fit_beta_binomial, d, level, 1)
 
 
 # ---------------------------------------------------------------------------------------------------------------
