@@ -156,8 +156,7 @@ def array_counts(name, arg):
     add(name, arg, sp(np.inf), a, "inf", "position 2", label="inf")
     add(name, arg, sp("3"), a, "'3'", "position 2", label="string-in-list")
     add(name, arg, lambda kw: [i % 2 == 0 for i in range(len(kw[arg]))], a, "True", label="all-booleans")
-    add(name, arg, sp(True), a, "True", "position 2", label="boolean-in-list",
-        xfail="a True among integers is read as 1 (np.asarray gives an int array): accepted silently")
+    add(name, arg, sp(True), a, "True", "position 2", label="boolean-in-list")
     add(name, arg, lambda kw: kw[arg][:-1], a, LENGTHS, label="shorter")
 
 
@@ -171,8 +170,7 @@ def array_positive(name, arg):
     add(name, arg, sp(np.inf), a, "inf", "position 2", label="inf")
     add(name, arg, sp("3"), a, "'3'", "position 2", label="string-in-list")
     add(name, arg, lambda kw: [True] * len(kw[arg]), a, "True", label="all-booleans")
-    add(name, arg, sp(True), a, "True", "position 2", label="boolean-in-list",
-        xfail="a True among floats is read as 1.0 (np.asarray gives a float array): accepted silently")
+    add(name, arg, sp(True), a, "True", "position 2", label="boolean-in-list")
 
 
 def scalar_counts(name, arg, non_integer=True):
@@ -219,8 +217,7 @@ add("proportion_ci", "x", True, "`x`", "True", label="scalar-boolean", extra={"n
 add("proportion_ci", "x", "3", "`x`", "'3'", label="scalar-string", extra={"n": 10})
 method("proportion_ci")
 levels("proportion_ci")
-add("proportion_ci", "x", [], "`x`", ("empty", "no "), label="empty", extra={"n": []},
-    xfail="proportion_ci([], []) returns an empty frame; the issue asks for a refusal where nothing is estimated")
+add("proportion_ci", "x", [], "`x`", ("empty", "no "), label="empty", extra={"n": []})
 
 array_counts("rate_ci", "count")
 array_positive("rate_ci", "exposure")
@@ -305,8 +302,7 @@ for v in (0, 1, 95, -0.1):
     add("funnel", "levels", (0.95, v), "`levels`", str(v), label=f"levels-{v}")
 add("funnel", "target", 1.5, "`target", "1.5", label="target>1")
 add("funnel", "target", -0.1, "`target", "-0.1", label="target-negative")
-add("funnel", "numerator", [], ("empty", "no unit", "at least"), label="empty", extra={"denominator": []},
-    xfail="funnel([], []) returns a FunnelResult (target NaN from 0/0, RuntimeWarning) instead of refusing")
+add("funnel", "numerator", [], ("empty", "no unit", "at least"), label="empty", extra={"denominator": []})
 
 # disclosure ----------------------------------------------------------------------------------------------------
 def _cell(v, col="incidents"):
@@ -448,12 +444,6 @@ add("load_units", "path_or_frame", "/no/such/units.csv", "/no/such/units.csv", l
 
 #: cases that fail today (test id -> what the call does instead); the module's owner removes an entry on fixing it
 KNOWN: dict[str, str] = {
-    "proportion_ci-n-boolean-in-list":
-        "proportion_ci([1, 2, 3, 4], [10, 10, True, 10]) reads True as n = 1 and says '`x` must be less than or "
-        "equal to `n`; got x=3.0 > n=1.0 at position 2' (the boolean is not named)",
-    "funnel-denominator-boolean-in-list":
-        "funnel([1, 2, 3, 0, 4, 2], [10, 12, True, 8, 11, 10]) reads True as 1 and says '`numerator` must be less "
-        "than or equal to `denominator`; got numerator=3.0 > denominator=1.0 at position 2'",
     "closed_population-histories-string":
         "closed_population(hare with the cell (row 2, 'c2') set to the string '1') is accepted ('1' read as 1)",
 }

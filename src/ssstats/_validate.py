@@ -117,6 +117,10 @@ def _to_array(value: Any, name: str) -> tuple[np.ndarray, bool]:
         raise SSStatsError(f"`{name}` must be a scalar, array or Series, not a DataFrame; pass one column")
     scalar = np.ndim(value) == 0
     kind = _dtype_kind(value)
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (bool, np.bool_)) for v in value):
+        i = next(i for i, v in enumerate(value) if isinstance(v, (bool, np.bool_)))
+        raise SSStatsError(f"`{name}` must be numeric; got {value[i]!r} at position {i}, which is not a count or "
+                           "an amount")
     if kind == "b":
         raise SSStatsError(f"`{name}` must be numeric; got booleans (True/False), which are not counts or amounts")
     if kind in "OUS":  # text would silently parse ("3" -> 3.0): refuse it, naming the first string
@@ -324,6 +328,8 @@ def broadcast(arrays: Mapping[str, np.ndarray]) -> list[np.ndarray]:
         desc = ", ".join(f"`{k}` has {s}" for k, s in sizes.items())
         raise SSStatsError(f"inputs must have the same length (or length 1); {desc}")
     n = max(sizes.values()) if sizes else 1
+    if n == 0:
+        raise SSStatsError(f"inputs are empty ({', '.join(f'`{k}`' for k in sizes)}): there is nothing to estimate")
     return [np.broadcast_to(a, (n,)).copy() if a.size == 1 else a for a in arrays.values()]
 
 

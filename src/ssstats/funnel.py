@@ -793,6 +793,8 @@ def funnel(numerator, denominator, kind: str = "proportion", target=None, levels
         d = as_positive(denominator, "denominator", lab)
     if x.size != d.size:
         raise SSStatsError(f"`numerator` has {x.size} values but `denominator` has {d.size}")
+    if x.size == 0:
+        raise SSStatsError("`numerator` and `denominator` are empty: a funnel plot needs at least one unit")
     if lab is not None and len(lab) != x.size:
         raise SSStatsError(f"`labels` has {len(lab)} values but there are {x.size} units")
     if fam is _BINOMIAL:
