@@ -736,9 +736,9 @@ def test_text_and_booleans_refused_with_value_and_position(fn):
     y, n = [0, 8, 1, 0, 9, 2, 5, 1], [10, 12, 9, 8, 11, 10, 10, 12]
     with pytest.raises(SSStatsError, match=r"`successes` must be numeric; got '3' at position 2"):
         fn([0, 8, "3", 0, 9, 2, 5, 1], n)
-    with pytest.raises(SSStatsError, match=r"`successes` must be numeric; got booleans"):
+    with pytest.raises(SSStatsError, match=r"`successes` must be numeric; got (booleans|True at position 0)"):
         fn([True, False] * 4, n)
     with pytest.raises(SSStatsError, match=r"`trials` must be numeric; got '3' at position 2"):
         fn(y, [10, 12, "3", 8, 11, 10, 10, 12])
-    with pytest.raises(SSStatsError, match=r"`trials` must be numeric; got booleans"):
+    with pytest.raises(SSStatsError, match=r"`trials` must be numeric; got (booleans|True at position 0)"):
         fn(y, [True, False] * 4)
