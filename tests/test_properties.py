@@ -253,7 +253,13 @@ def test_relative_completeness_does_not_depend_on_unit_order(data, benchmark, se
 def test_suppress_preserves_what_it_does_not_hide(cells, secondary):
     t = pd.DataFrame(cells, columns=["incidents", "referred"])
     t.insert(0, "unit", [f"U{i}" for i in range(len(t))])
-    out = ss.suppress(t, columns=["incidents", "referred"], secondary=secondary)
+    try:
+        out = ss.suppress(t, columns=["incidents", "referred"], secondary=secondary)
+    except SSStatsError as err:
+        # refused only when a hidden cell cannot be protected (its line totals too small; the disclosure tests
+        # check that each refusal is true with their own linear programme); nothing half-done is returned
+        assert "cannot be protected" in str(err) and "aggregate" in str(err)
+        return
     assert out.index.equals(t.index) and list(out.columns) == list(t.columns)
     assert out["unit"].tolist() == t["unit"].tolist()
     for col in ("incidents", "referred"):

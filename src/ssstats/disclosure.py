@@ -11,14 +11,19 @@ Digital's rule for Hospital Episode Statistics below national level (from Septem
 On top of the published rule, :func:`suppress` applies *secondary* (complementary) suppression [2]_: when a row or
 a column of counts holds exactly one suppressed cell, that cell could be recovered by subtracting the others from
 the row or column total, so the next smallest cell of that row or column is suppressed as well, and the check is
-repeated until no row or column has a lone suppressed cell.
+repeated until no row or column has a lone suppressed cell.  That is not enough (a hidden partner may be a 0
+pinned by its own margin; several margins combined may give a cell), so the pattern is then audited by linear
+programming, as tau-argus does [2]_ [3]_, and more cells are hidden until no hidden cell can be pinned down by the
+margins more precisely than a shown rounded count.
 
 References
 ----------
 .. [1] NHS Digital (2018). *Hospital Episode Statistics (HES) analysis guide*, section "Suppression of small
    numbers" (rule in force from September 2018: 1-7 suppressed, other counts rounded to the nearest 5).
 .. [2] Hundepool, A. et al. (2012). *Statistical Disclosure Control*. Wiley, ch. 4 (cell suppression;
-   secondary suppression of tabular data).
+   secondary suppression of tabular data; the attacker's linear programme and the audit of a pattern).
+.. [3] Statistics Netherlands. *tau-argus user's manual* (the audit of a suppression pattern: each suppressed
+   cell's feasible interval given the published margins).
 """
 
 from __future__ import annotations
@@ -141,6 +146,239 @@ def _secondary_pass(values: np.ndarray, supp: np.ndarray, penalty: np.ndarray, a
     return new
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# audit of secondary suppression (attacker who knows the margins exactly)
+
+_TOL = 1e-7
+
+
+def _line_ranges(values: np.ndarray, supp: np.ndarray, cells: np.ndarray, axis_rows: bool) -> np.ndarray:
+    """Feasible range of each of ``cells`` when only one axis is checked: each line is its own component and
+    holds one equality (the sum of its hidden cells, each >= 0), so a cell ranges over [0, hidden sum] when its
+    line hides two cells or more, and is pinned (range 0) when it is alone.  Returns (not pinned, hidden sum)."""
+    line = cells[:, 0] if axis_rows else cells[:, 1]
+    n_lines = supp.shape[0] if axis_rows else supp.shape[1]
+    hidden = np.argwhere(supp)
+    h_line = hidden[:, 0] if axis_rows else hidden[:, 1]
+    count = np.bincount(h_line, minlength=n_lines)
+    total = np.bincount(h_line, weights=values[hidden[:, 0], hidden[:, 1]], minlength=n_lines)
+    return count[line] >= 2, total[line]
+
+
+def _max_other(v: np.ndarray) -> np.ndarray:
+    """For each position, the largest of the *other* entries of ``v`` (-inf if there is none)."""
+    if v.size < 2:
+        return np.full(v.shape, -np.inf)
+    top = np.argmax(v)
+    out = np.full(v.shape, v[top])
+    out[top] = np.max(np.delete(v, top))
+    return out
+
+
+def _rectangle_widen(values: np.ndarray, hid: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+    """Widen (in place) the known ranges of hidden cells with the four-cell cycles of the table (both axes
+    checked): when cells (i, j), (i, j2), (i2, j2), (i2, j) are all hidden, adding t to the first and third and
+    taking t from the others keeps every margin, for -min(x[i, j], x[i2, j2]) <= t <= min(x[i, j2], x[i2, j]).
+    Each such point is feasible, so this settles most cells of a long table without a linear programme."""
+    m = values.shape[1]
+    for j in range(m):
+        for j2 in range(m):
+            if j2 == j:
+                continue
+            rows = np.flatnonzero(hid[:, j] & hid[:, j2])
+            if rows.size < 2:
+                continue
+            xa, xb = values[rows, j], values[rows, j2]
+            down = np.minimum(xa, _max_other(xb))  # largest decrease of (i, j) over the partner rows i2
+            up = np.minimum(xb, _max_other(xa))  # largest increase
+            lo[rows, j] = np.minimum(lo[rows, j], xa - down)
+            hi[rows, j] = np.maximum(hi[rows, j], xa + up)
+
+
+def _lp_widen(x: np.ndarray, ii: np.ndarray, jj: np.ndarray, lo: np.ndarray, hi: np.ndarray, todo: np.ndarray,
+              width: float) -> None:
+    """Widen (in place) the known ranges ``[lo, hi]`` of the cells of one component (hidden values ``x`` at rows
+    ``ii``, columns ``jj``; every row and column sum of the component known, each cell >= 0) until each cell
+    flagged in ``todo`` is known to range over at least ``width`` or its exact min and max have been found.
+
+    Min and max of a cell are linear programmes (HiGHS).  Every vertex found widens the known range of every
+    cell, so programmes that push all open cells up together, then down, are solved first, and a cell gets its
+    own programmes only while its known range is too narrow.  A cell is never wider than the hidden sum of
+    either of its lines: cells that fail this bound get no programme."""
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    k = x.size
+    r_lab, r_idx = np.unique(ii, return_inverse=True)
+    c_idx = np.unique(jj, return_inverse=True)[1]
+    a_eq = coo_matrix((np.ones(2 * k), (np.concatenate([r_idx, r_lab.size + c_idx]), np.tile(np.arange(k), 2))),
+                      shape=(r_lab.size + c_idx.max(initial=-1) + 1, k)).tocsr()
+    b_eq = a_eq @ x
+    todo = todo & (np.minimum(b_eq[r_idx], b_eq[r_lab.size + c_idx]) >= width - _TOL)
+
+    def solve(c):
+        res = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        if res.status != 0:  # pragma: no cover - the true values are always feasible and the cells bounded
+            raise SSStatsError(f"the disclosure audit's linear programme failed: {res.message}")
+        np.minimum(lo, res.x, out=lo)
+        np.maximum(hi, res.x, out=hi)
+
+    def still_open():
+        return todo & (hi - lo < width - _TOL)
+
+    n_open = int(still_open().sum())
+    while n_open > 2:
+        solve(-still_open().astype(float))
+        solve(still_open().astype(float))
+        n_now = int(still_open().sum())
+        if n_now > 0.8 * n_open:
+            break
+        n_open = n_now
+    for t in np.flatnonzero(still_open()):
+        for sign in (-1.0, 1.0):  # maximise, then minimise
+            if hi[t] - lo[t] >= width - _TOL:
+                break
+            c = np.zeros(k)
+            c[t] = sign
+            solve(c)
+
+
+def _components(supp_aud: np.ndarray, row_on: bool, col_on: bool) -> np.ndarray:
+    """Component label of every hidden audited cell (-1 elsewhere): rows and columns are the nodes of a bipartite
+    graph whose edges are the hidden cells; with one axis checked, each line is its own component."""
+    lab = np.full(supp_aud.shape, -1)
+    cells = np.argwhere(supp_aud)
+    if row_on and col_on:
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        n, m = supp_aud.shape
+        graph = coo_matrix((np.ones(len(cells)), (cells[:, 0], n + cells[:, 1])), shape=(n + m, n + m))
+        lab[cells[:, 0], cells[:, 1]] = connected_components(graph, directed=False)[1][cells[:, 0]]
+    else:
+        lab[cells[:, 0], cells[:, 1]] = cells[:, 0] if row_on else cells[:, 1]
+    return lab
+
+
+def _audit(values: np.ndarray, supp: np.ndarray, reason: np.ndarray, audited: np.ndarray, row_on: bool,
+           col_on: bool, width: float, row_labels, col_labels) -> None:
+    """Hide more cells (in place, in ``supp`` and ``reason``) until every hidden non-zero audited cell ranges over
+    at least ``width`` given the margins; raise :class:`SSStatsError` naming a cell that cannot be protected.
+
+    Protection only grows as cells are hidden (hiding a cell relaxes the attacker's constraints), so after each
+    addition only the still-unprotected cells of the component it joins are audited again."""
+    vals = np.where(audited, values, 0.0)
+    row_tot, col_tot = vals.sum(axis=1), vals.sum(axis=0)
+    # a zero in a checked line whose total is 0 is pinned to 0 by that line: hiding it protects nothing
+    useless = audited & (values == 0) & ((row_on & (row_tot == 0))[:, None] | (col_on & (col_tot == 0))[None, :])
+    # a cell never ranges wider than the total of any of its checked lines
+    reach = np.full(values.shape, np.inf)
+    if row_on:
+        reach = np.minimum(reach, row_tot[:, None])
+    if col_on:
+        reach = np.minimum(reach, col_tot[None, :])
+    hopeless = audited & (values > 0) & (reach < width)
+    need = supp & audited & (values > 0)  # a hidden 0 needs no protection: the rule would show it as 0
+
+    def fail(i, j, why):
+        raise SSStatsError(f"the suppressed cell at row {row_labels[i]!r}, column {col_labels[j]!r} cannot be "
+                           f"protected: {why}; aggregate units (or categories) into larger groups before "
+                           "suppressing")
+
+    def check_hopeless(mask):
+        bad = np.argwhere(mask & hopeless)
+        if len(bad):
+            i, j = bad[0]
+            lines = " and ".join(([f"row {row_labels[i]!r}"] if row_on and row_tot[i] < width else [])
+                                 + ([f"column {col_labels[j]!r}"] if col_on and col_tot[j] < width else []))
+            fail(i, j, f"the total of {lines} is below {width:g}, so it pins the cell to within less than "
+                       f"{width:g} whatever else is hidden")
+
+    lo, hi = values.copy(), values.copy()  # ranges known so far: valid for good (hiding only widens them)
+
+    def audit(cells, todo):  # widen the known ranges of the `todo` cells among `cells` (a line or a component)
+        r, c = cells[:, 0], cells[:, 1]
+        if row_on and col_on:
+            l_, h_ = lo[r, c], hi[r, c]
+            _lp_widen(values[r, c], r, c, l_, h_, todo, width)
+            lo[r, c], hi[r, c] = l_, h_
+        else:
+            free_, span = _line_ranges(values, supp & audited, cells, row_on)
+            r, c, span = r[free_], c[free_], span[free_]
+            lo[r, c] = 0.0
+            hi[r, c] = np.maximum(hi[r, c], span)
+
+    def protected():
+        return hi - lo >= width - _TOL
+
+    check_hopeless(need)
+    lab = _components(supp & audited, row_on, col_on)
+    if row_on and col_on:
+        _rectangle_widen(values, supp & audited, lo, hi)
+        for c in np.unique(lab[need]):
+            g = np.argwhere(lab == c)
+            audit(g, need[g[:, 0], g[:, 1]])
+    else:
+        g = np.argwhere(need)
+        audit(g, need[g[:, 0], g[:, 1]])
+
+    while True:
+        weak = np.argwhere(need & ~protected())
+        if not len(weak):
+            break
+        i, j = weak[0]
+        comp = np.argwhere(lab == lab[i, j])
+        audit(comp, (comp[:, 0] == i) & (comp[:, 1] == j))  # its exact range, unless already wide enough
+        if protected()[i, j]:
+            continue
+        free = audited & ~supp & ~useless & ~hopeless
+        pick = None
+        mine = lab == lab[i, j]
+        # a cell never ranges wider than the hidden sum of one of its lines: a line whose hidden sum is too small
+        # must hide more, so look there first; then both of its lines; then every line of its component
+        row_short = row_on and vals[i, supp[i] & audited[i]].sum() < width
+        col_short = col_on and vals[supp[:, j] & audited[:, j], j].sum() < width
+        first = (np.array([i] if row_short else [], dtype=int), np.array([j] if col_short else [], dtype=int))
+        for rows, cols_ in (first, (np.array([i]), np.array([j])), (mine.any(axis=1), mine.any(axis=0))):
+            line = np.zeros(values.shape, dtype=bool)
+            if row_on:
+                line[rows, :] = True
+            if col_on:
+                line[:, cols_] = True
+            cand = np.argwhere(free & line)
+            if len(cand):
+                v = values[cand[:, 0], cand[:, 1]]
+                pick = cand[np.lexsort((cand[:, 1], cand[:, 0], v, v == 0))[0]]
+                break
+            if row_short or col_short:  # the short line has nothing left to hide: no pattern can help
+                break
+        if pick is None:
+            fail(i, j, f"the totals of its rows and columns pin it to within less than {width:g} and no cell left "
+                       "in those lines can be hidden to widen that")
+        a, b = pick
+        supp[a, b] = True
+        need[a, b] = values[a, b] > 0
+        reason[a, b] = f"secondary: audit (row {row_labels[i]!r} / column {col_labels[j]!r})"
+        lab = _components(supp & audited, row_on, col_on)
+        if row_on and col_on:
+            _rectangle_widen(values, supp & audited, lo, hi)
+
+    # a hidden cell alone in a checked line is pinned by that line (here always a 0: a non-zero one would not be
+    # protected); showing it again changes no other cell's range, so hiding it would only hide nothing
+    while True:
+        hid = supp & audited
+        lone = np.zeros(values.shape, dtype=bool)
+        if row_on:
+            lone |= hid & (hid.sum(axis=1) == 1)[:, None]
+        if col_on:
+            lone |= hid & (hid.sum(axis=0) == 1)[None, :]
+        lone &= values == 0
+        if not lone.any():
+            return
+        supp[lone] = False
+        reason[lone] = ""
+
+
 def suppress(table: pd.DataFrame, columns=None, *, threshold: int = 7, base: int = 5, derived=None,
              secondary=True, totals=None, symbol: str = "*") -> pd.DataFrame:
     """Apply disclosure control to a unit-level table: suppress small counts, round the rest.
@@ -164,12 +402,13 @@ def suppress(table: pd.DataFrame, columns=None, *, threshold: int = 7, base: int
         is built on is suppressed (primary or secondary); otherwise its value is kept as given (compute it
         from the unrounded counts, as HES does, or from the rounded ones).
     secondary : {True, 'both', 'rows', 'columns', False}
-        Secondary suppression: in every row (across the count columns) and/or every count column (across the
-        rows) holding exactly one suppressed cell, the smallest other cell is suppressed too (non-zero cells
-        first, total cells last), repeated until stable.  A line of one cell (a one-row table, or a single count column) has no margin
-        other than the cell itself and is left alone.  Use ``'columns'`` when the count columns are not parts
-        of a whole (e.g. incidents and, of those, referrals to police), so that only column totals (the sum over
-        units) can be used to recover a cell.
+        Which margins an attacker is assumed to know exactly: row totals (across the count columns), column
+        totals (across the rows), both, or none (``False``: no secondary suppression).  First, in every checked
+        line holding exactly one suppressed cell, the smallest other cell is suppressed too (non-zero cells first,
+        total cells last), repeated until stable; then the pattern is audited and repaired (see Notes).  A line of
+        one cell (a one-row table, or a single count column) has no margin other than the cell itself and is left
+        alone.  Use ``'columns'`` when the count columns are not parts of a whole (e.g. incidents and, of those,
+        referrals to police), so that only column totals (the sum over units) can be used to recover a cell.
     totals : dict, optional
         Where the table itself holds totals: ``{"rows": [index labels of rows holding column totals],
         "columns": [count columns holding row totals]}``.  Totals are counts like the others (suppressed and
@@ -188,8 +427,9 @@ def suppress(table: pd.DataFrame, columns=None, *, threshold: int = 7, base: int
         records what was done, never the suppressed values:
 
         - ``attrs["suppressed"]``: a list of records ``{"row", "column", "reason"}`` (reasons
-          ``"primary: 1-7"``, ``"secondary: row ..."``/``"secondary: column ..."``, ``"derived from ..."``,
-          ``"rounds to zero"``); :func:`suppression_log` gives it as a DataFrame;
+          ``"primary: 1-7"``, ``"secondary: row ..."``/``"secondary: column ..."`` (the single-line pass),
+          ``"secondary: audit (row R / column C)"`` (hidden by the audit to protect the cell at row R, column C),
+          ``"derived from ..."``, ``"rounds to zero"``); :func:`suppression_log` gives it as a DataFrame;
         - ``attrs["rule"]``: the rule in words.
 
     Raises
@@ -197,17 +437,46 @@ def suppress(table: pd.DataFrame, columns=None, *, threshold: int = 7, base: int
     SSStatsError
         A count that is negative, not a whole number, or missing (NaN): censored cells must be resolved before
         tables are made, never dropped; unknown columns; a bad ``threshold``, ``base``, ``secondary``,
-        ``totals`` or ``derived``.
+        ``totals`` or ``derived``.  A suppressed cell that no pattern can protect (see Notes): the message names
+        its row and column; aggregate units (or categories) into larger groups, or check fewer margins.
 
     Notes
     -----
-    Secondary suppression here protects against recovery from a single row or column total.  It does not audit
-    every linear combination of margins (which needs linear programming, as in tau-argus); with every shown count
-    also rounded to 5, exact recovery through several margins is not possible anyway.
+    Rounding the shown counts does not by itself prevent recovery through several margins: a shown 0 is exact,
+    and a single-line check misses a hidden partner that is a 0 pinned by its own margin, or a cell given by
+    combining margins (e.g. two row totals minus two column totals).  So, after the single-line pass, the pattern
+    is audited against a cautious attacker [2]_ [3]_ who
+
+    - knows every checked margin exactly: each row total (across the count columns) when rows are checked and each
+      column total (across the rows) when columns are checked, for lines of at least 2 cells, excluding the cells
+      of declared ``totals`` rows and columns (totals are not audited and never hidden by the audit);
+    - knows every shown cell exactly (ignoring the slack that rounding gives);
+    - knows a suppressed cell only to be >= 0.
+
+    The unknowns are then the suppressed cells, and each line gives one equality (the sum of its suppressed
+    cells).  Rows and columns are the nodes of a bipartite graph whose edges are the suppressed cells; in each
+    connected component (each line, when only one axis is checked) the minimum and maximum of every suppressed
+    cell are found by linear programming (``scipy.optimize.linprog``, HiGHS; a closed form with one axis; exact
+    shifts around four-cell cycles settle most cells of a long table first).  **Protection rule:** a suppressed
+    cell is protected when ``max - min >= max(base - 1, 1)``: no suppressed cell is known more precisely than a
+    shown rounded count (a shown 10 stands for 8 to 12); with ``base=1`` a suppressed cell must just not be exact.
+    A suppressed true 0 needs no protection (the rule would show it as 0); a suppressed 0 alone in a checked line
+    is pinned by it, hides nothing and is shown again.
+
+    While some cell is unprotected (the first in row-major order), one more cell is suppressed: an unsuppressed,
+    non-total cell in one of its lines (in the line whose hidden sum is below the width if there is one, since no
+    cell ranges wider than that; else in its row or column; else in any line of its component), non-zero cells
+    first, smallest first, ties by position; a 0 in a checked line whose total is 0 (pinned by that line) is never
+    chosen.  Only the still-unprotected cells of the component are audited again, since hiding a cell only
+    widens the others' ranges.  When no cell can be added, or a checked line's total is below the width (no
+    pattern can then protect a non-zero cell in it), :class:`SSStatsError` is raised naming the cell.  The repair
+    is greedy, so the pattern is protected but not necessarily minimal.
 
     References
     ----------
     .. [1] NHS Digital (2018). HES analysis guide: suppression of small numbers (from September 2018).
+    .. [2] Hundepool, A. et al. (2012). *Statistical Disclosure Control*. Wiley, ch. 4.
+    .. [3] Statistics Netherlands. *tau-argus user's manual* (auditing a suppression pattern).
 
     Examples
     --------
@@ -258,6 +527,13 @@ def suppress(table: pd.DataFrame, columns=None, *, threshold: int = 7, base: int
                                     else f"secondary: row {table.index[i]!r}")
                 supp |= new
                 changed = True
+
+    # audit: no suppressed cell may be pinned down by the margins more precisely than a shown rounded count
+    audited = ~total_rows[:, None] & ~total_cols[None, :]
+    row_on = do_rows and int((~total_cols).sum()) >= 2
+    col_on = do_cols and int((~total_rows).sum()) >= 2
+    if (row_on or col_on) and (supp & audited).any():
+        _audit(values, supp, reason, audited, row_on, col_on, float(max(base - 1, 1)), table.index, cols)
 
     out = table.copy()
     out.attrs = {}
