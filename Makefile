@@ -13,7 +13,7 @@ install: $(STAMP)
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 ## Render report.qmd to report.html and report.pdf (Quarto if on PATH, else the built-in renderer).
@@ -34,7 +34,7 @@ benchmark: $(STAMP)
 
 ## Re-pin the lock file from the current environment (maintainers only).
 lock: $(STAMP)
-	$(BIN)/python -m pip freeze --exclude-editable | sed '1i # Pinned versions for ssstats (Python 3.11). Regenerate with: make lock' > requirements.lock
+	$(BIN)/python -m pip freeze --all --exclude-editable | grep -v '^pip==' | sed '1i # Pinned versions for ssstats (Python 3.11). Regenerate with: make lock' > requirements.lock
 
 clean:
 	rm -rf $(VENV) report.html report.pdf report_files .pytest_cache
