@@ -20,6 +20,7 @@ import ssstats as ss
 from ssstats import plots
 from ssstats.simulate import synthetic_linked_lists
 from ssstats.simulate.lists import SYNTHETIC_LISTS
+from ssstats.tables import Markdown
 from ssstats.underreporting import closed_population
 
 from .published import citation as cite  # noqa: F401  (used by the section)
@@ -249,7 +250,7 @@ def run(fig_dir: str | Path = FIG_DIR) -> UnreportedSection:
         "syn_best": fmt_int(syn_fits["best AIC"].estimate),
         "syn_best_ci": f"{syn_fits['best AIC'].lower:,.0f} to {syn_fits['best AIC'].upper:,.0f}",
         "syn_best_pool": f"{inspect.signature(ss.fit_mse).parameters['n_boot_models'].default:,}",
-        "syn_step_sentence": _stepwise_sentence(syn_fits["stepwise (SparseMSE)"]),
+        "syn_step_sentence": Markdown(_stepwise_sentence(syn_fits["stepwise (SparseMSE)"])),  # holds a citation
         "uk_observed": fmt_int(step.n_observed),
         "uk_lists": str(len(step.lists)),
         "uk_step": fmt_int(step.estimate),

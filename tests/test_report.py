@@ -33,6 +33,7 @@ def test_html_holds_the_reproduced_figures(rendered_report):
         assert section in text
     assert "synthetic" in text.lower()
     assert "??" not in text  # no unresolved cross-reference
+    assert "[@" not in text and "\\[" not in text  # every citation resolved, no Markdown shown escaped
 
 
 def test_html_is_self_contained(rendered_report):
