@@ -334,3 +334,18 @@ def test_load_units_single_unit_with_a_billion_and_zeros():
     u = ss.load_units(d)
     assert len(u) == 1 and u["incidents"].iloc[0] == B and u["incidents_upper"].iloc[0] == B
     assert u["charges"].iloc[0] == 0 and not u["charges_censored"].iloc[0]
+
+
+@pytest.mark.parametrize("call", [
+    lambda x, n: ss.proportion_ci(x, n), lambda x, n: ss.rate_ci(x, n.astype(float)),
+    lambda x, n: ss.proportion_test(x, n, 0.1), lambda x, n: ss.funnel(x, n),
+    lambda x, n: ss.fit_beta_binomial(x, n), lambda x, n: ss.fit_negative_binomial(x, n.astype(float)),
+    lambda x, n: ss.relative_completeness(x, n.astype(float)),
+])
+def test_series_with_different_indexes_are_refused(call):
+    """Inputs pair by position: Series whose indexes disagree would pair one unit's count with another's total."""
+    x = pd.Series([1, 2, 3, 5], index=["A", "B", "C", "D"])
+    n = pd.Series([10, 20, 30, 40], index=["B", "A", "C", "D"])
+    with pytest.raises(ss.SSStatsError, match="Series with different indexes .* align them first"):
+        call(x, n)
+    assert call(x, n.reindex(x.index)) is not None

@@ -31,6 +31,7 @@ __all__ = [
     "check_columns",
     "broadcast",
     "labels_of",
+    "unit_labels",
     "as_seed",
 ]
 
@@ -91,6 +92,24 @@ def labels_of(value: Any) -> np.ndarray | None:
     if isinstance(value, pd.Series) and not isinstance(value.index, pd.RangeIndex):
         return np.asarray(value.index)
     return None
+
+
+def unit_labels(**values: Any) -> np.ndarray | None:
+    """The unit labels shared by the named inputs (their Series' indexes), or ``None``.
+
+    Inputs are matched by position, so two labelled Series whose indexes differ (other units, or the same units in
+    another order) would pair one unit's numerator with another's denominator: that is refused, naming both.
+    """
+    found = [(name, labels_of(v)) for name, v in values.items()]
+    found = [(name, lab) for name, lab in found if lab is not None]
+    for name, lab in found[1:]:
+        first, ref = found[0]
+        if len(lab) != len(ref) or not np.array_equal(lab, ref):
+            raise SSStatsError(
+                f"`{first}` and `{name}` are Series with different indexes (other units, or the same units in "
+                f"another order); inputs are matched by position, so align them first, e.g. "
+                f"`{name}.reindex({first}.index)`")
+    return found[0][1] if found else None
 
 
 def _where(i: int, labels: Sequence | np.ndarray | None, scalar: bool) -> str:

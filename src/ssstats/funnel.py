@@ -51,7 +51,7 @@ from ._validate import (
     check_le,
     check_levels,
     check_method,
-    labels_of,
+    unit_labels,
 )
 
 __all__ = [
@@ -782,9 +782,9 @@ def funnel(numerator, denominator, kind: str = "proportion", target=None, levels
         raise SSStatsError(f"`per` must be a single number; got {per_a.size} values")
     per_v = float(per_a[0])
 
-    lab = labels_of(numerator) if labels is None else np.asarray(labels, dtype=object)
-    if lab is None:
-        lab = labels_of(denominator)
+    lab = unit_labels(numerator=numerator, denominator=denominator)
+    if labels is not None:
+        lab = np.asarray(labels, dtype=object)
     x = as_counts(numerator, "numerator", lab)
     if fam is _BINOMIAL:
         d = as_counts(denominator, "denominator", lab)

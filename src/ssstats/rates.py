@@ -39,7 +39,7 @@ from ._validate import (
     check_le,
     check_levels,
     check_method,
-    labels_of,
+    unit_labels,
 )
 
 __all__ = [
@@ -338,7 +338,7 @@ def proportion_ci(x, n, method: str = "wilson", level=0.95) -> pd.DataFrame:
        estimate   lower   upper
     0    0.0189  0.0129  0.0276
     """
-    labels = labels_of(x) if labels_of(x) is not None else labels_of(n)
+    labels = unit_labels(x=x, n=n)
     fn = check_method(method, PROPORTION_METHODS)
     levels = check_levels(level)
     xa = as_counts(x, "x", labels, keep_int=True)
@@ -401,7 +401,7 @@ def rate_ci(count, exposure, method: str = "exact", level=0.95, per: float = 1) 
        estimate    lower    upper
     0    0.0375  0.02099  0.06185
     """
-    labels = labels_of(count) if labels_of(count) is not None else labels_of(exposure)
+    labels = unit_labels(count=count, exposure=exposure)
     fn = check_method(method, RATE_METHODS)
     levels = check_levels(level)
     c = as_counts(count, "count", labels)
@@ -671,7 +671,7 @@ def proportion_test(x, n, value, alternative: str = "two-sided") -> pd.DataFrame
     pandas.DataFrame
         ``[unit,] x, n, value, estimate, expected, p_less, p_greater, p_value, alternative``.
     """
-    labels = labels_of(x)
+    labels = unit_labels(x=x, n=n)
     alt = check_method(alternative, {"two-sided": "two-sided", "less": "less", "greater": "greater"}, "alternative")
     xa = as_counts(x, "x", labels)
     na = as_counts(n, "n", labels)

@@ -47,7 +47,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from ._result import Result, format_ci
-from ._validate import SSStatsError, _to_array, as_counts, as_positive, broadcast, check_levels, labels_of
+from ._validate import SSStatsError, _to_array, as_counts, as_positive, broadcast, check_levels, unit_labels
 
 __all__ = [
     "fit_beta_binomial",
@@ -78,13 +78,10 @@ def _where(i, labels):
     return f" for unit {labels[i]!r} (position {i})" if labels is not None else f" at position {i}"
 
 
-def _labels(labels, *values, n):
+def _labels(labels, n, **values):
+    found = unit_labels(**values)  # refuses Series whose indexes disagree
     if labels is None:
-        for v in values:
-            lab = labels_of(v)
-            if lab is not None:
-                labels = lab
-                break
+        labels = found
     if labels is None:
         return None
     labels = np.asarray(labels, dtype=object)
@@ -887,7 +884,7 @@ def fit_beta_binomial(successes, trials, censored=None, labels=None, level: floa
     y = _float_array(successes, "successes")
     n = _float_array(trials, "trials")
     y, n = broadcast({"successes": y, "trials": n})
-    labels = _labels(labels, successes, trials, n=y.size)
+    labels = _labels(labels, y.size, successes=successes, trials=trials)
     if np.isnan(n).any():
         i = int(np.flatnonzero(np.isnan(n))[0])
         raise SSStatsError(
@@ -1323,7 +1320,7 @@ def fit_negative_binomial(counts, exposure, covariates=None, labels=None, level:
     from statsmodels.discrete.discrete_model import NegativeBinomial
 
     (lev,) = check_levels(level)
-    labels = _labels(labels, counts, exposure, n=max(np.size(counts), np.size(exposure)))
+    labels = _labels(labels, max(np.size(counts), np.size(exposure)), counts=counts, exposure=exposure)
     if censored is None:
         raw = _float_array(counts, "counts")
         if np.isnan(raw).any():
@@ -1572,7 +1569,7 @@ class RegressionFit(Result):
 
 def _prop_inputs(successes, trials, covariates, labels, censored=None, nan_message=None):
     """Checked successes, trials, design and censoring bounds of the units with trials (others counted)."""
-    labels = _labels(labels, successes, trials, n=max(np.size(successes), np.size(trials)))
+    labels = _labels(labels, max(np.size(successes), np.size(trials)), successes=successes, trials=trials)
     y = _float_array(successes, "successes")
     n = as_counts(trials, "trials", labels)
     y, n = broadcast({"successes": y, "trials": n})

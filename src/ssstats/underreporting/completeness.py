@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._result import Result
-from .._validate import SSStatsError, as_counts, as_positive, broadcast, check_levels, check_method, labels_of
+from .._validate import SSStatsError, as_counts, as_positive, broadcast, check_levels, check_method, unit_labels
 from ..rates import RATE_METHODS
 
 __all__ = ["relative_completeness", "CompletenessResult", "BENCHMARKS"]
@@ -143,7 +143,8 @@ def relative_completeness(counts, exposure, benchmark: str = "top_quartile", lev
     0.04
     """
     fn = check_method(benchmark, BENCHMARKS, "benchmark")
-    labels = np.asarray(labels) if labels is not None else labels_of(counts)
+    found = unit_labels(counts=counts, exposure=exposure)
+    labels = np.asarray(labels) if labels is not None else found
     x = as_counts(counts, "counts", labels)
     e = as_positive(exposure, "exposure", labels)
     x, e = broadcast({"counts": x, "exposure": e})

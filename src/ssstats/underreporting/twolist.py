@@ -24,13 +24,13 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._validate import SSStatsError, as_counts, broadcast, check_le, check_levels, labels_of
+from .._validate import SSStatsError, as_counts, broadcast, check_le, check_levels, unit_labels
 
 __all__ = ["lincoln_petersen", "chapman"]
 
 
 def _inputs(n1, n2, m):
-    labels = labels_of(n1) if labels_of(n1) is not None else labels_of(m)
+    labels = unit_labels(n1=n1, n2=n2, m=m)
     a = as_counts(n1, "n1", labels)
     b = as_counts(n2, "n2", labels)
     c = as_counts(m, "m", labels)
