@@ -15,7 +15,9 @@ def plot_beta_binomial(fit, title: str | None = None, level: float = 0.95, max_u
 
     Each unit's empirical-Bayes (shrunken) proportion with its equal-tailed posterior interval, sorted, with the
     unit's raw proportion y/n as an open circle (for a censored unit, the range its raw proportion lies in, in
-    orange) and the estimated mean mu as a line.
+    orange), the estimated mean mu as a line, and, shaded, the central ``level`` range of the fitted Beta(alpha,
+    beta) distribution of the units' true proportions: the between-unit variation the model estimates (absent
+    when rho = 0, where every unit has the same proportion).
 
     Parameters
     ----------
@@ -50,6 +52,14 @@ def plot_beta_binomial(fit, title: str | None = None, level: float = 0.95, max_u
         fig = ax.figure
     pos = np.arange(k)
     horizontal = k <= 40
+    band = None
+    if fit.rho > 0 and np.isfinite(fit.alpha) and np.isfinite(fit.beta):
+        from scipy import stats
+
+        band = stats.beta.ppf([(1 - level) / 2, (1 + level) / 2], fit.alpha, fit.beta)
+        band_label = (f"{int(round(100 * level))}% of units' true proportions (fitted Beta, ρ = {fit.rho:.3g})")
+        (ax.axvspan if horizontal else ax.axhspan)(band[0], band[1], color=PALETTE["red"], alpha=0.08, lw=0,
+                                                   label=band_label)
     if horizontal:
         ax.errorbar(est.estimate, pos, xerr=[est.estimate - est.lower, est.upper - est.estimate], fmt="o",
                     color=PALETTE["blue"], ms=4, lw=1, label=f"shrunken estimate, {int(round(100 * level))}% interval")
