@@ -109,3 +109,24 @@ def test_rendered_report_shows_no_small_unit_counts(rendered_report):
     assert "Comparing units" in html
     assert "Flagged units" in html
     assert small_counts_in_unit_tables(html) == []
+
+
+def test_flagged_rates_give_back_only_the_rounded_counts():
+    """A rate shown beside exact bed days must not reveal the unrounded count: it is built on the rounded one."""
+    import numpy as np
+
+    from analysis import comparing_units as cu
+    import ssstats as ss
+
+    u = ss.load_units(cu.SYNTHETIC_PATH)
+    fun, _ = cu.funnels(u)
+    table = cu.flagged_table(u, fun)
+    shown = table[table["Incidents"] != "*"]
+    counts = shown["Incidents"].str.replace(",", "").astype(int).to_numpy()
+    rate = shown["Per 1,000 bed days"].astype(float).to_numpy()
+    bed_days = shown["Bed days"].astype(float).to_numpy()
+    worked_back = rate * bed_days / 1000
+    # the rate is shown to 0.1 per 1,000 bed days: worked back it lands within that rounding of the ROUNDED count
+    assert (np.abs(worked_back - counts) <= 0.05 * bed_days / 1000 + 1e-9).all()
+    true = u.set_index("unit_id").loc[shown["Unit (synthetic)"], "incidents"].to_numpy()
+    assert (true != counts).any()  # some counts were rounded, so the check above is not vacuous
