@@ -126,21 +126,29 @@ def overdispersion_table(results: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index()
 
 
+_MSE_INTERVAL_ORDER = ["lognormal", "profile", "bootstrap"]
+_MSE_INTERVAL_LABELS = {"lognormal": "log-normal", "profile": "profile likelihood", "bootstrap": "bootstrap (BCa)"}
+
+
 def mse_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Monte Carlo coverage of the log-normal interval for N, by number of lists, dependence and model."""
+    """Monte Carlo coverage of the intervals for N, by number of lists, dependence, model and interval."""
     d = results[results["study"] == "mse"].copy()
+    rank = {m: i for i, m in enumerate(_MSE_INTERVAL_ORDER)}
     out = pd.DataFrame({
         "lists": d["lists"].astype(int),
         "lists 1 and 2": np.where(d["log_odds_ratio"] > 0, [f"dependent (odds ratio {np.exp(g):.3g})"
                                                            for g in d["log_odds_ratio"]], "independent"),
         "model": d["model"],
+        "interval": d["method"].map(lambda m: _MSE_INTERVAL_LABELS.get(m, m)),
+        "_rank": d["method"].map(lambda m: rank.get(m, len(rank))),
         "coverage (MC s.e.)": _mc(d["coverage"], d["coverage_mcse"]),
         "mean estimate / N": d["mean_estimate"] / d["true_value"],
         "mean width / N": d["mean_width"] / d["true_value"],
         "replicates": d["replicates"],
         "failed fits": d["failed"],
     })
-    return out.sort_values(["lists 1 and 2", "lists", "model"], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["lists 1 and 2", "lists", "model", "_rank"], kind="stable").drop(columns="_rank")
+    return out.reset_index(drop=True)
 
 
 def coverage_at(results: pd.DataFrame, study: str, method: str, **where) -> pd.Series:
@@ -151,8 +159,30 @@ def coverage_at(results: pd.DataFrame, study: str, method: str, **where) -> pd.S
     return d["coverage"]
 
 
+def coverage_ylim(coverage, level: float, lower=None) -> tuple[float, float]:
+    """A y-range for coverage that shows every value given (and the nominal level): never clipped.
+
+    ``lower`` (e.g. coverage minus two Monte Carlo standard errors) extends the range downwards if given.  The
+    lower end is rounded down to a multiple of 5 percentage points, at least 0.02 below the lowest value.
+    """
+    vals = np.asarray(coverage, dtype=float)
+    if lower is not None:
+        vals = np.concatenate([vals, np.asarray(lower, dtype=float)])
+    vals = vals[np.isfinite(vals)]
+    lo = min(float(vals.min()) if vals.size else level, level)
+    lo = max(0.0, np.floor((lo - 0.02) * 20) / 20)
+    return float(lo), 1.0 + 0.02 * (1.0 - lo) + 0.002
+
+
+def _two_se(s: pd.DataFrame) -> np.ndarray:
+    """Error bars of 2 Monte Carlo s.e. either side, kept inside [0, 1] where coverage lives (lower, upper)."""
+    c, e = s["coverage"].to_numpy(float), 2 * s["coverage_mcse"].to_numpy(float)
+    return np.vstack([np.minimum(e, c), np.minimum(e, 1 - c)])
+
+
 def plot_coverage(results: pd.DataFrame):
-    """Four panels: proportions at n = 1,374, Poisson counts, overdispersed units, multiple systems estimation."""
+    """Six panels: proportions at n = 1,374 and at the smallest n, Poisson counts, overdispersed units, and multiple
+    systems estimation with independent and with dependent lists.  Every y-range shows every value plotted."""
     import matplotlib.pyplot as plt
 
     from ssstats.plots import PALETTE, apply_style
@@ -160,25 +190,27 @@ def plot_coverage(results: pd.DataFrame):
     apply_style()
     colours = dict(zip(["wald", "agresti_coull", "wilson", "jeffreys", "mid_p", "exact", "score", "byar"],
                        [PALETTE[c] for c in ("red", "orange", "blue", "green", "purple", "black", "sky", "grey")]))
-    fig, axes = plt.subplots(2, 2, figsize=(10, 9))
+    fig, axes = plt.subplots(2, 3, figsize=(15, 9.5))
     lev = float(results["level"].dropna().iloc[0])
 
-    ax = axes[0, 0]
-    d = results[(results["study"] == "proportion") & (results["trials"] == CHARGE_TRIALS)]
-    for m in _PROPORTION_ORDER:
-        s = d[d["method"] == m].sort_values("true_value")
-        ax.plot(100 * s["true_value"], s["coverage"], color=colours[m], label=label(m), lw=1.2)
-    ax.set(title=f"A. Proportions, n = {CHARGE_TRIALS:,} (exact)", xlabel="true proportion (%)",
-           ylabel="coverage")
+    prop = results[results["study"] == "proportion"]
+    n_small = int(prop["trials"].min()) if len(prop) else CHARGE_TRIALS
+    for ax, n_trials, tag in ((axes[0, 0], CHARGE_TRIALS, "A"), (axes[0, 1], n_small, "B")):
+        d = prop[prop["trials"] == n_trials]
+        for m in _PROPORTION_ORDER:
+            s = d[d["method"] == m].sort_values("true_value")
+            ax.plot(100 * s["true_value"], s["coverage"], color=colours[m], label=label(m), lw=1.2)
+        ax.set(title=f"{tag}. Proportions, n = {n_trials:,} (exact)", xlabel="true proportion (%)",
+               ylabel="coverage", ylim=coverage_ylim(d["coverage"], lev))
 
-    ax = axes[0, 1]
+    ax = axes[0, 2]
     d = results[results["study"] == "rate"]
     for m in _RATE_ORDER:
         s = d[d["method"] == m].sort_values("true_value")
         ax.plot(s["true_value"], s["coverage"], color=colours[m], label=label(m), lw=1.0,
                 ls="--" if m == "byar" else "-")
-    ax.set(title="B. Poisson counts (exact)", xlabel="expected number of events", ylabel="coverage",
-           ylim=(0.80, 1.0))
+    ax.set(title="C. Poisson counts (exact)", xlabel="expected number of events", ylabel="coverage",
+           ylim=coverage_ylim(d["coverage"], lev))
 
     ax = axes[1, 0]
     d = results[results["study"].isin(["overall_proportion", "unit_proportions"])]
@@ -189,22 +221,27 @@ def plot_coverage(results: pd.DataFrame):
     for (m, mt), s in d.groupby(["method", "mean_trials"], sort=False):
         s = s.sort_values("rho")
         ls = "-" if mt == designs[0] else ":"
-        ax.errorbar(s["rho"], s["coverage"], yerr=2 * s["coverage_mcse"], color=styles.get(m, "k"), ls=ls,
+        ax.errorbar(s["rho"], s["coverage"], yerr=_two_se(s), color=styles.get(m, "k"), ls=ls,
                     marker="o", ms=3, capsize=2, label=f"{label(m)}, mean {mt:.3g} trials")
-    ax.set(title="C. 340 overdispersed units (Monte Carlo, ±2 s.e.)", xlabel="between-unit correlation rho",
-           ylabel="coverage")
+    ax.set(title="D. 340 overdispersed units (Monte Carlo, ±2 s.e.)", xlabel="between-unit correlation rho",
+           ylabel="coverage", ylim=coverage_ylim(d["coverage"], lev, d["coverage"] - _two_se(d)[0]))
 
-    ax = axes[1, 1]
-    d = results[results["study"] == "mse"]
-    for (model, g), s in d.groupby(["model", "log_odds_ratio"], sort=False):
-        s = s.sort_values("lists")
-        dep = "dependent lists" if g > 0 else "independent lists"
-        ax.errorbar(s["lists"] + (0.05 if model == "stepwise" else -0.05), s["coverage"],
-                    yerr=2 * s["coverage_mcse"], marker="o" if model == "main" else "s", ms=4, capsize=2,
-                    ls="-" if g == 0 else "--",
-                    color=PALETTE["blue"] if model == "main" else PALETTE["green"], label=f"{model}, {dep}")
-    ax.set(title="D. Multiple systems estimation, N (Monte Carlo)", xlabel="number of lists", ylabel="coverage",
-           xticks=sorted(d["lists"].unique()) if len(d) else [])
+    mse = results[results["study"] == "mse"]
+    iv_colour = {"lognormal": PALETTE["blue"], "profile": PALETTE["purple"], "bootstrap": PALETTE["orange"]}
+    shift = {("main", "lognormal"): -0.15, ("main", "profile"): -0.09, ("main", "bootstrap"): -0.03,
+             ("stepwise", "lognormal"): 0.03, ("stepwise", "profile"): 0.09, ("stepwise", "bootstrap"): 0.15}
+    for ax, dependent, tag in ((axes[1, 1], False, "E"), (axes[1, 2], True, "F")):
+        d = mse[(mse["log_odds_ratio"] > 0) == dependent]
+        for (model, iv), s in d.groupby(["model", "method"], sort=False):
+            s = s.sort_values("lists")
+            ax.errorbar(s["lists"] + shift.get((model, iv), 0.0), s["coverage"], yerr=_two_se(s),
+                        marker="o" if model == "main" else "s", ms=4, capsize=2,
+                        ls="-" if model == "main" else "--", color=iv_colour.get(iv, "k"),
+                        label=f"{model}, {_MSE_INTERVAL_LABELS.get(iv, iv)}")
+        which = ("dependent lists 1 and 2" if dependent else "independent lists")
+        ax.set(title=f"{tag}. Multiple systems estimation, {which}\n(Monte Carlo, ±2 s.e.)",
+               xlabel="number of lists", ylabel="coverage", xticks=sorted(d["lists"].unique()) if len(d) else [],
+               ylim=coverage_ylim(d["coverage"], lev, d["coverage"] - _two_se(d)[0]))
 
     for ax in axes.ravel():
         ax.axhline(lev, color="k", lw=0.8, ls=":")
@@ -273,24 +310,90 @@ def _numbers(res: pd.DataFrame) -> dict[str, str]:
                     n[key + "_width"] = f"{v['mean_width'].iloc[0]:.3g}" if len(v) else "n/a"
     mse = res[res["study"] == "mse"]
     if len(mse):
-        n["mse_reps"] = f"{int(mse['replicates'].max()):,}"
+        from ssstats.simulate import STUDY_DESIGNS
+
+        from .unreported import N_BOOT
+
+        lev = float(mse["level"].iloc[0])
+        every = mse[mse["method"] != "bootstrap"]
+        boot = mse[mse["method"] == "bootstrap"]
+        n["mse_reps"] = f"{int(every['replicates'].max()):,}"
+        n["mse_boot_reps"] = f"{int(boot['replicates'].max()):,}" if len(boot) else "n/a"
+        # the number of resamples is a setting of the full design, not a column of the stored results
+        n["mse_n_boot"] = f"{STUDY_DESIGNS['full']['mse_n_boot']:,}"
+        n["report_n_boot"] = f"{N_BOOT:,}"
         n["mse_N"] = f"{int(mse['true_value'].iloc[0]):,}"
         k_lo, k_hi = int(mse["lists"].min()), int(mse["lists"].max())
         n["mse_lists_lo"], n["mse_lists_hi"] = str(k_lo), str(k_hi)
         # the capture probabilities the study gave its lists (the stored results keep only the number of lists)
         n["mse_p_lo"], n["mse_p_hi"] = _pct(min(list_probabilities(k_hi)), 0), _pct(max(list_probabilities(k_hi)), 0)
         n["mse_failed"] = f"{int(mse['failed'].sum()):,}"
+        n["mse_fits"] = f"{int((mse['replicates'] + mse['failed']).sum()):,}"
+        n["mse_mcse_lo"], n["mse_mcse_hi"] = (f"{100 * mse['coverage_mcse'][mse['coverage_mcse'] > 0].min():.1f}",
+                                              f"{100 * mse['coverage_mcse'].max():.1f}")
         ind, dep = mse[mse["log_odds_ratio"] == 0], mse[mse["log_odds_ratio"] > 0]
         n["mse_or"] = f"{np.exp(dep['log_odds_ratio'].iloc[0]):.3g}" if len(dep) else "n/a"
         for tag, d in (("ind", ind), ("dep", dep)):
-            for model in ("main", "stepwise"):
-                c = d.loc[d["model"] == model, "coverage"]
-                e = d.loc[d["model"] == model]
-                n[f"mse_{tag}_{model}_range"] = (f"{_pct(c.min())} to {_pct(c.max())}" if len(c) else "n/a")
-                short = 1 - e["mean_estimate"] / e["true_value"]  # shortfall of the mean estimate
-                n[f"mse_{tag}_{model}_short"] = (f"{_pct(short.min(), 0)} to {_pct(short.max(), 0)}"
-                                                 if len(e) else "n/a")
+            for iv in ("lognormal", "profile", "bootstrap"):
+                for model in ("main", "stepwise"):
+                    e = d[(d["model"] == model) & (d["method"] == iv)]
+                    c = e["coverage"]
+                    rng = f"{_pct(c.min())} to {_pct(c.max())}" if len(c) else "n/a"
+                    short = 1 - e["mean_estimate"] / e["true_value"]  # shortfall of the mean estimate
+                    keys = [f"mse_{tag}_{iv}_{model}"] + ([f"mse_{tag}_{model}"] if iv == "lognormal" else [])
+                    for key in keys:
+                        n[f"{key}_range"] = rng
+                        n[f"{key}_short"] = (f"{_pct(short.min(), 0)} to {_pct(short.max(), 0)}"
+                                             if len(e) else "n/a")
+                        n[f"{key}_verdict"] = mc_verdict(e, lev) if len(e) else "n/a"
+        # how many settings would lie beyond 2 s.e. by chance alone if every interval covered exactly 95%
+        from scipy import stats
+
+        n["mse_settings"] = f"{len(mse):,}"
+        n["mse_chance_beyond"] = f"{len(mse) * 2 * stats.norm.sf(2):.1f}"
+        both = ind.pivot_table(index=["lists", "method"], columns="model", values="coverage")
+        if {"main", "stepwise"} <= set(both.columns):
+            gap = (both["stepwise"] - both["main"]).abs().dropna()
+            n["mse_ind_step_vs_main"] = f"{100 * gap.max():.1f}" if len(gap) else "n/a"
+    fits = res[res["calculation"] == "monte_carlo"]
+    n["mc_failed"] = f"{int(fits['failed'].sum()):,}"
     return n
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def mc_verdict(rows: pd.DataFrame, level: float, k: float = 2.0) -> str:
+    """Words for Monte Carlo coverage against the nominal level, from the coverage and its Monte Carlo s.e.
+
+    Settings (by number of lists) whose coverage is within ``k`` Monte Carlo standard errors of ``level`` are
+    named together; every other setting is given with its coverage, its standard error (percentage points) and how
+    many standard errors it lies below or above the level.  A coverage of 0 or 1 (s.e. 0) is judged by
+    ``sqrt(level (1 - level) / replicates)``.
+    """
+    rows = rows.sort_values("lists")
+    lev = _pct(level, 0)
+    within, outside = [], []
+    for r in rows.itertuples():
+        # a coverage of 0 or 1 has a Monte Carlo s.e. of 0: judge it by the s.e. a coverage at the nominal level
+        # would have with as many replicates
+        se = r.coverage_mcse if r.coverage_mcse > 0 else np.sqrt(level * (1 - level) / r.replicates)
+        z = (r.coverage - level) / se
+        if abs(z) <= k:
+            within.append(str(int(r.lists)))
+        elif r.coverage_mcse == 0:
+            outside.append(f"{_pct(r.coverage)} with {int(r.lists)} lists (every replicate "
+                           f"{'missed' if r.coverage == 0 else 'covered'})")
+        else:
+            outside.append(f"{_pct(r.coverage)} (s.e. {100 * r.coverage_mcse:.1f}) with {int(r.lists)} lists, "
+                           f"{abs(z):.1f} standard errors {'below' if z < 0 else 'above'} {lev}")
+    parts = []
+    if within:
+        parts.append(f"within {k:g} Monte Carlo standard errors of {lev} with {_and(within)} lists")
+    if outside:
+        parts.append(("but " if within else "") + "; ".join(outside))
+    return "; ".join(parts) if len(parts) < 2 else f"{parts[0]}, {parts[1]}"
 
 
 @dataclass

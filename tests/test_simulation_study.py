@@ -177,8 +177,12 @@ def test_quick_run_does_not_depend_on_n_jobs_and_cli_writes_it(tmp_path, capsys)
     assert sim.main(["--quick", "--seed", "3", "--n-jobs", "2", "--no-progress", "--output", str(out)]) == 0
     assert "wrote" in capsys.readouterr().out
     two = pd.read_csv(out)
+    again = tmp_path / "sim_again.csv"
+    assert sim.main(["--quick", "--seed", "3", "--n-jobs", "1", "--no-progress", "--output", str(again)]) == 0
+    assert again.read_bytes() == out.read_bytes()  # same seed: byte-identical, whatever n_jobs
     one = run_study("quick", seed=3, n_jobs=1, progress=False)
     pd.testing.assert_frame_equal(one.reset_index(drop=True), two, check_dtype=False, rtol=1e-9)
+    assert {"lognormal", "profile", "bootstrap"} <= set(two.loc[two["study"] == "mse", "method"])
     assert {"overall_proportion", "unit_proportions", "mse"} <= set(two["study"])
     other = run_study("quick", seed=4, n_jobs=1, progress=False, studies=["overdispersion"])
     assert not np.allclose(other["mean_width"], two.loc[two["study"].isin(other["study"]), "mean_width"])
@@ -263,3 +267,140 @@ def test_appendix_labels_and_numbers_come_from_the_stored_results(tmp_path):
     assert f"n {int(prop['trials'].min()):,} to {int(prop['trials'].max()):,}" in " ".join(sec.proportions.columns)
     assert (sec.numbers["mse_lists_lo"], sec.numbers["mse_lists_hi"]) == ("2", "5")
     assert (sec.numbers["mse_p_lo"], sec.numbers["mse_p_hi"]) == ("10%", "25%")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the MSE arms (log-normal, profile, bootstrap), the Monte Carlo wording and the figure's ranges
+
+def _mse_frame(counts, k):
+    h, _ = capture_probabilities([0.2] * k)
+    return pd.DataFrame(h[1:], columns=[f"list{j + 1}" for j in range(k)]).assign(count=counts)
+
+
+@needs_mse
+def test_mse_profile_coverage_is_what_fit_mse_profile_gives_on_the_same_draws():
+    from ssstats import fit_mse
+    from ssstats.simulate import list_probabilities, mse_coverage
+
+    p, npop, reps = list_probabilities(3), 2000, 6
+    rows = mse_coverage(npop, p, 0.0, ["main"], reps, seed=17, intervals=["lognormal", "profile"], replicates=True)
+    # redraw the data independently from the same seed: counts of the 2**3 - 1 observable histories
+    _, probs = capture_probabilities(p)
+    counts = np.random.default_rng(17).multinomial(npop, probs, size=reps)[:, 1:]
+    for interval in ("lognormal", "profile"):
+        got = rows[rows["method"] == interval]
+        assert len(got) == reps and got["ok"].all()
+        fits = [fit_mse(_mse_frame(c, 3), "count", model="main", interval=interval) for c in counts]
+        np.testing.assert_array_equal(got["covered"].to_numpy(),
+                                      [f.lower <= npop <= f.upper for f in fits])
+        np.testing.assert_allclose(got["width"], [f.upper - f.lower for f in fits], rtol=1e-12)
+    # the profile and log-normal intervals are different intervals
+    assert not np.allclose(rows.loc[rows["method"] == "profile", "width"],
+                           rows.loc[rows["method"] == "lognormal", "width"])
+
+
+@needs_mse
+def test_mse_bootstrap_arm_leaves_the_other_intervals_unchanged():
+    from ssstats.simulate import list_probabilities, mse_coverage
+
+    p = list_probabilities(3)
+    a = mse_coverage(2000, p, 0.0, ["stepwise"], 3, seed=5, intervals=["lognormal"], replicates=True)
+    b = mse_coverage(2000, p, 0.0, ["stepwise"], 3, seed=5, intervals=["lognormal", "bootstrap"], n_boot=20,
+                     replicates=True)
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b[b["method"] == "lognormal"].reset_index(drop=True))
+    boot = b[b["method"] == "bootstrap"]
+    assert len(boot) == 3 and boot["width"].gt(0).all()
+    with pytest.raises(SSStatsError, match="`intervals` must be one of"):
+        mse_coverage(2000, p, 0.0, ["main"], 2, seed=1, intervals=["wald"])
+
+
+def test_quick_and_full_designs_have_every_mse_arm():
+    for mode in ("quick", "full"):
+        mse = [t for t in study_tasks(mode) if t.study == "mse"]
+        ivs = {iv for t in mse for iv in t.kwargs.get("intervals", ["lognormal"])}
+        assert ivs == {"lognormal", "profile", "bootstrap"}
+        boot = [t for t in mse if "bootstrap" in t.kwargs["intervals"]]
+        assert boot and all(t.kwargs["models"] == ["stepwise"] and len(t.kwargs["p"]) > 2 for t in boot)
+        # the bootstrap tasks come last, so adding them left the seeds of the others as they were
+        kinds = ["bootstrap" in t.kwargs.get("intervals", []) for t in study_tasks(mode)]
+        assert kinds == sorted(kinds)
+
+
+def test_mc_verdict_counts_standard_errors():
+    from analysis import simulation_study as sim
+
+    d = pd.DataFrame({"lists": [2, 5, 3], "coverage": [0.94, 0.894, 0.0], "replicates": 500,
+                      "coverage_mcse": [np.sqrt(0.94 * 0.06 / 500), np.sqrt(0.894 * 0.106 / 500), 0.0]})
+    text = sim.mc_verdict(d, 0.95)
+    # (0.894 - 0.95) / sqrt(0.894 * 0.106 / 500) = -4.06: more than 2 s.e. below; 0.94 is 0.94 s.e. below
+    assert "within 2 Monte Carlo standard errors of 95% with 2 lists" in text
+    assert "89.4% (s.e. 1.4) with 5 lists, 4.1 standard errors below 95%" in text
+    assert "0.0% with 3 lists (every replicate missed)" in text
+    assert sim.mc_verdict(d.iloc[:1], 0.95) == "within 2 Monte Carlo standard errors of 95% with 2 lists"
+    # all 4 of 4 covered: (1 - 0.95) / sqrt(0.95 * 0.05 / 4) = 0.46 s.e. at the nominal level, so no verdict of
+    # over-coverage from so few replicates
+    few = pd.DataFrame({"lists": [3], "coverage": [1.0], "coverage_mcse": [0.0], "replicates": [4]})
+    assert sim.mc_verdict(few, 0.95) == "within 2 Monte Carlo standard errors of 95% with 3 lists"
+
+
+def test_coverage_ylim_shows_every_value():
+    from analysis import simulation_study as sim
+
+    lo, hi = sim.coverage_ylim([0.182, 0.97, 1.0], 0.95)
+    assert lo <= 0.182 - 0.02 and hi > 1.0
+    lo, hi = sim.coverage_ylim([0.96, 0.99], 0.95, lower=[0.90])
+    assert lo <= 0.88 and hi > 0.99
+
+
+@stored
+@needs_mse
+def test_stored_results_have_the_profile_and_bootstrap_arms():
+    from analysis import simulation_study as sim
+    from ssstats.simulate import STUDY_DESIGNS
+
+    full = STUDY_DESIGNS["full"]
+    res = sim.load_results(STORED)
+    mse = res[res["study"] == "mse"]
+    keys = ["model", "lists", "log_odds_ratio"]
+    logn = mse[mse["method"] == "lognormal"].set_index(keys).sort_index()
+    prof = mse[mse["method"] == "profile"].set_index(keys).sort_index()
+    assert len(logn) == 13 and prof.index.equals(logn.index)  # the profile arm on every setting of the first
+    for arm, reps in ((prof, full["mse_reps"]),
+                      (mse[mse["method"] == "bootstrap"].set_index(keys), full["mse_boot_reps"])):
+        assert ((arm["replicates"] + arm["failed"]) == reps).all()
+        assert arm["coverage"].between(0, 1).all() and arm["coverage"].notna().all()
+        c, r = arm["coverage"], arm["replicates"]
+        np.testing.assert_allclose(arm["coverage_mcse"], np.sqrt(c * (1 - c) / r), rtol=1e-8, atol=1e-12)
+    boot = mse[mse["method"] == "bootstrap"]
+    assert set(boot["model"]) == {"stepwise"} and len(boot) == 6
+    table = sim.run(STORED, fig_dir=None).mse
+    assert {"log-normal", "profile likelihood", "bootstrap (BCa)"} == set(table["interval"])
+
+
+@stored
+def test_figure_y_ranges_include_every_minimum():
+    from matplotlib.collections import LineCollection
+
+    from analysis import simulation_study as sim
+
+    res = sim.load_results(STORED)
+    fig = sim.run(STORED, fig_dir=None).figure
+    axes = [ax for ax in fig.axes if ax.get_title()]
+    assert len(axes) == 6
+    for ax in axes:
+        lo, hi = ax.get_ylim()
+        for line in ax.get_lines():
+            y = np.asarray(line.get_ydata(), dtype=float)
+            if y.size > 2 or not np.allclose(y, y[0]):  # data, not the level's axhline
+                assert lo <= np.nanmin(y) and np.nanmax(y) <= hi, ax.get_title()
+        for coll in ax.collections:  # error bars: every end shown
+            if isinstance(coll, LineCollection):
+                for seg in coll.get_segments():
+                    assert lo <= seg[:, 1].min() + 1e-12 and seg[:, 1].max() <= hi + 1e-12, ax.get_title()
+    # the lowest coverage of each exact study is inside the panel that shows it
+    by_title = {ax.get_title().split(".")[0]: ax for ax in axes}
+    n_small = int(res.loc[res["study"] == "proportion", "trials"].min())
+    assert f"n = {n_small:,}" in by_title["B"].get_title()
+    wald_small = sim.coverage_at(res, "proportion", "wald", trials=n_small).min()
+    wald_rate = sim.coverage_at(res, "rate", "wald").min()
+    assert by_title["B"].get_ylim()[0] <= wald_small and by_title["C"].get_ylim()[0] <= wald_rate

@@ -18,13 +18,16 @@ Four questions, each a study in :data:`STUDIES` (name -> function of one task):
     against the beta-binomial interval from :func:`ssstats.fit_beta_binomial`, and the average coverage of its
     empirical-Bayes unit intervals against per-unit Wilson intervals.  Seeded Monte Carlo.
 ``mse``
-    Multiple systems estimation with two to five lists: coverage of the log-normal interval for the population size
-    N from :func:`ssstats.fit_mse` under independence and under a positive dependence between lists 1 and 2 (which
-    the independence model misses and stepwise selection should catch).  Seeded Monte Carlo.
+    Multiple systems estimation with two to five lists: coverage of the intervals for the population size N from
+    :func:`ssstats.fit_mse` (the log-normal and profile-likelihood intervals on every replicate; the BCa bootstrap
+    of the stepwise model, with fewer resamples, on fewer replicates) under independence and under a positive
+    dependence between lists 1 and 2 (which the independence model misses and stepwise selection should catch).
+    Seeded Monte Carlo.
 
 Monte Carlo coverage comes with its Monte Carlo standard error ``sqrt(var / R)``, where ``var`` is the variance of
 the per-replicate coverage (for a 0/1 indicator this is ``sqrt(c (1 - c) / R)``) [2]_.  Fits that fail (the
-function raises :class:`~ssstats.SSStatsError`) are counted in ``failed``, never dropped silently.
+function raises :class:`~ssstats.SSStatsError`, or its optimiser a numerical error) are counted in ``failed``,
+never dropped silently.
 
 Parallelism and seeds: :func:`run_study` splits the work into tasks, gives each task its own child of
 ``numpy.random.SeedSequence(seed)`` (``spawn``) in a fixed order, and runs them with joblib; results therefore do not
@@ -315,8 +318,14 @@ UNIT_METHODS: dict[str, Callable] = {
 }
 
 
+#: what a failed fit may raise: ssstats' own refusal, or a numerical failure inside the optimiser (e.g. scipy's
+#: ``brentq`` finding no sign change while locating a profile limit); either way the replicate is counted in
+#: ``failed`` and the failures are reported with the results, never dropped silently
+_FIT_ERRORS = (SSStatsError, ValueError, ArithmeticError, np.linalg.LinAlgError)
+
+
 def _fit_all(fitter, datasets):
-    """Fit every synthetic data set; a fit that raises SSStatsError becomes None (counted as failed)."""
+    """Fit every synthetic data set; a fit that raises one of :data:`_FIT_ERRORS` becomes None (counted as failed)."""
     fits = []
     with warnings.catch_warnings():
         # statsmodels' convergence and separation warnings on sparse synthetic tables would flood the log;
@@ -325,7 +334,7 @@ def _fit_all(fitter, datasets):
         for args in datasets:
             try:
                 fits.append(fitter(*args))
-            except SSStatsError:
+            except _FIT_ERRORS:
                 fits.append(None)
     return fits
 
@@ -441,21 +450,26 @@ def capture_probabilities(p, log_odds_ratio: float = 0.0) -> tuple[np.ndarray, n
     return h, w / w.sum()
 
 
-def _mse_fit(model, level):
+def _mse_fit(model, interval, level, n_boot):
     from ..underreporting import fit_mse
 
-    def f(frame):
-        return fit_mse(frame, count="count", model=model, interval="lognormal", level=level)
+    def f(frame, boot_seed=None):
+        kw = dict(n_boot=n_boot, seed=boot_seed, progress=False) if interval == "bootstrap" else {}
+        return fit_mse(frame, count="count", model=model, interval=interval, level=level, **kw)
     return f
 
 
 def mse_coverage(population: int, p, log_odds_ratio: float, models: Sequence[str], reps: int, seed,
-                 level: float = 0.95, replicates: bool = False) -> pd.DataFrame:
-    """Monte Carlo coverage of the log-normal interval for N from :func:`ssstats.fit_mse`.
+                 level: float = 0.95, replicates: bool = False, intervals: Sequence[str] = ("lognormal",),
+                 n_boot: int = 200) -> pd.DataFrame:
+    """Monte Carlo coverage of intervals for N from :func:`ssstats.fit_mse`.
 
     Each replicate draws the capture-history counts of ``population`` individuals from
     ``Multinomial(population, capture_probabilities(p, log_odds_ratio))`` (all replicates at once), leaves out
-    the unobserved all-zero history, and fits each model in ``models`` (``'main'``, ``'stepwise'``, ...).
+    the unobserved all-zero history, and fits each model in ``models`` (``'main'``, ``'stepwise'``, ...) with
+    each interval in ``intervals`` (names from :data:`ssstats.underreporting.mse.INTERVALS`) to the same data.
+    For ``'bootstrap'`` every replicate gets its own bootstrap seed, drawn from ``seed`` after the counts (so
+    adding the bootstrap does not change the data of the other intervals).
 
     Parameters
     ----------
@@ -475,32 +489,54 @@ def mse_coverage(population: int, p, log_odds_ratio: float, models: Sequence[str
         Nominal level.
     replicates : bool
         Return per-replicate rows instead of the summary.
+    intervals : sequence of str
+        ``interval`` arguments for :func:`ssstats.fit_mse` (``'lognormal'``, ``'profile'``, ``'bootstrap'``);
+        each becomes the ``method`` of its rows.
+    n_boot : int
+        Bootstrap resamples per replicate (``'bootstrap'`` only).
 
     Returns
     -------
     pandas.DataFrame
-        Summary rows with ``study = 'mse'``, ``model``, ``true_value`` = N, ``lists``, ``log_odds_ratio``.
+        Summary rows with ``study = 'mse'``, ``method`` (the interval), ``model``, ``true_value`` = N, ``lists``,
+        ``log_odds_ratio``.
+
+    Raises
+    ------
+    SSStatsError
+        A bad population, number of replicates, level, interval name or ``n_boot`` (fits that fail are counted
+        in ``failed``).
     """
+    from ..underreporting.mse import INTERVALS
+
     (npop,) = as_counts(population, "population")
     as_positive(npop, "population")
     (r,) = as_counts(reps, "reps")
     as_positive(r, "reps")
     (lev,) = check_levels(level)
+    names = _method_list(intervals, INTERVALS, "intervals")
+    (nb,) = as_counts(n_boot, "n_boot")
+    if "bootstrap" in names and nb < 10:
+        raise SSStatsError(f"`n_boot` must be at least 10; got {int(nb)}")
     h, probs = capture_probabilities(p, log_odds_ratio)
     rng = as_seed(seed)
     counts = rng.multinomial(int(npop), probs, size=int(r))[:, 1:]
+    # drawn after the counts, and only when needed, so the other intervals see the same data either way
+    boot_seeds = rng.integers(0, 2**62, size=int(r)) if "bootstrap" in names else np.zeros(int(r), np.int64)
     cols = [f"list{j + 1}" for j in range(h.shape[1])]
     base = pd.DataFrame(h[1:], columns=cols)
     parts = []
     for model in models:
-        fits = _fit_all(_mse_fit(model, lev), ((base.assign(count=c),) for c in counts))
-        est = np.array([np.nan if f is None else f.estimate for f in fits], dtype=float)
-        lo = np.array([np.nan if f is None else f.lower for f in fits], dtype=float)
-        hi = np.array([np.nan if f is None else f.upper for f in fits], dtype=float)
-        parts.append(pd.DataFrame(dict(
-            study="mse", method="lognormal", model=model, level=lev, true_value=float(npop), lists=h.shape[1],
-            log_odds_ratio=float(log_odds_ratio), covered=(lo <= npop) & (npop <= hi), width=hi - lo,
-            estimate=est, ok=np.array([f is not None for f in fits]))))
+        for interval in names:
+            fits = _fit_all(_mse_fit(model, interval, lev, int(nb)),
+                            ((base.assign(count=c), int(b)) for c, b in zip(counts, boot_seeds)))
+            est = np.array([np.nan if f is None else f.estimate for f in fits], dtype=float)
+            lo = np.array([np.nan if f is None else f.lower for f in fits], dtype=float)
+            hi = np.array([np.nan if f is None else f.upper for f in fits], dtype=float)
+            parts.append(pd.DataFrame(dict(
+                study="mse", method=interval, model=model, level=lev, true_value=float(npop), lists=h.shape[1],
+                log_odds_ratio=float(log_odds_ratio), covered=(lo <= npop) & (npop <= hi), width=hi - lo,
+                estimate=est, ok=np.array([f is not None for f in fits]))))
     rows = pd.concat(parts, ignore_index=True).assign(calculation="monte_carlo")
     return rows if replicates else summarise_replicates(rows)
 
@@ -572,7 +608,8 @@ STUDY_DESIGNS: dict[str, dict] = {
         rate_mu=[0.5, 2.0, 10.0, 30.0],
         od_designs={"police_reports": (340, 1374 / 340, 26 / 1374)}, od_rho=[0.05], od_reps=4, od_chunk=4,
         mse_population=2000, mse_lists=[2, 3], mse_dependent_lists=[3], mse_log_or=float(np.log(4)),
-        mse_reps=4, mse_chunk=4,
+        mse_reps=4, mse_chunk=4, mse_intervals=["lognormal", "profile"],
+        mse_boot_models=["stepwise"], mse_boot_reps=2, mse_boot_chunk=2, mse_n_boot=20,
     ),
     "full": dict(
         proportion_n=[20, 50, 100, 200, 500, 1000, 1374, 2000],
@@ -582,7 +619,10 @@ STUDY_DESIGNS: dict[str, dict] = {
                     "incidents": (340, 19899 / 340, 982 / 19899)},
         od_rho=[0.0, 0.01, 0.05, 0.1], od_reps=500, od_chunk=50,
         mse_population=2000, mse_lists=[2, 3, 4, 5], mse_dependent_lists=[3, 4, 5], mse_log_or=float(np.log(4)),
-        mse_reps=500, mse_chunk=50,
+        mse_reps=500, mse_chunk=50, mse_intervals=["lognormal", "profile"],
+        # the BCa bootstrap (what the report uses for the stepwise model) costs n_boot refits per replicate: fewer
+        # replicates and resamples than the report's 1,000, on the settings where stepwise selection runs
+        mse_boot_models=["stepwise"], mse_boot_reps=200, mse_boot_chunk=25, mse_n_boot=200,
     ),
 }
 
@@ -634,7 +674,17 @@ def study_tasks(mode: str = "quick", level: float = 0.95, studies: Sequence[str]
             for _ in range(-(-d["mse_reps"] // d["mse_chunk"])):
                 tasks.append(StudyTask("mse", dict(population=d["mse_population"], p=list_probabilities(k),
                                                    log_odds_ratio=g, models=models, reps=d["mse_chunk"],
-                                                   level=lev)))
+                                                   level=lev, intervals=d["mse_intervals"])))
+        # the bootstrap arm comes last, so that adding it leaves the seeds (and results) of every task above as
+        # they were; stepwise selection needs three lists or more
+        for k, g in settings:
+            models = [m for m in d["mse_boot_models"] if k > 2 or m == "main"]
+            if not models:
+                continue
+            for _ in range(-(-d["mse_boot_reps"] // d["mse_boot_chunk"])):
+                tasks.append(StudyTask("mse", dict(population=d["mse_population"], p=list_probabilities(k),
+                                                   log_odds_ratio=g, models=models, reps=d["mse_boot_chunk"],
+                                                   level=lev, intervals=["bootstrap"], n_boot=d["mse_n_boot"])))
     return tasks
 
 
