@@ -742,3 +742,17 @@ def test_text_and_booleans_refused_with_value_and_position(fn):
         fn(y, [10, 12, "3", 8, 11, 10, 10, 12])
     with pytest.raises(SSStatsError, match=r"`trials` must be numeric; got (booleans|True at position 0)"):
         fn(y, [True, False] * 4)
+
+
+@pytest.mark.parametrize("level", [0.3, 0.5, 0.8, 0.95])
+def test_beta_binomial_intervals_at_the_boundary_and_low_levels(level):
+    """rho fitted at 0 on sparse units: every interval exists and holds its estimate (a bracket that the warm-started
+    profile lost, or a one-sided cut-off of 0 at levels of 50% or less, raised SciPy's error before)."""
+    y = [0] * 11 + [1] + [0] * 5
+    n = [1, 3, 2, 2, 2, 1, 1, 2, 4, 1, 3, 4, 2, 2, 3, 1, 3]
+    t = ss.fit_beta_binomial(y, n, level=level).to_frame().set_index("parameter")
+    assert t.loc["rho", "estimate"] == 0
+    assert not t[["lower", "upper"]].isna().any().any()
+    assert ((t.lower <= t.estimate) & (t.estimate <= t.upper)).all()
+    if level <= 0.5:  # no one-sided cut-off above 0: the rho interval is {0}, alpha and beta infinite
+        assert t.loc["rho", "upper"] == 0 and t.loc["alpha", "lower"] == np.inf

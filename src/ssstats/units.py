@@ -1026,6 +1026,8 @@ def _limit(dev, x0, step, bound):
         x = x0 + step * 2.0 ** i
         x = min(x, bound) if step > 0 else max(x, bound)
         if dev(x) > 0:
+            if dev(prev) >= 0:  # the warm-started inner maximum moved, or the cut-off is 0: no bracket to refine
+                return prev
             a, b = sorted((prev, x))
             return optimize.brentq(dev, a, b, xtol=1e-13, rtol=1e-13, maxiter=200)
         if x == bound:
@@ -1053,7 +1055,8 @@ def _bb_profile_ci(prof: _BBProfile, mu, rho, ll, lev, se):
     mlo, mhi = lims
     # rho: profile over mu; at rho = 0 the boundary-corrected one-sided cut-off
     st = {"mu": mu}
-    crit_r = stats.chi2.ppf(1 - 2 * (1 - lev), 1) if rho == 0 else crit
+    # (a level of 50% or less leaves no one-sided cut-off above 0: the limit is then rho itself)
+    crit_r = stats.chi2.ppf(max(1 - 2 * (1 - lev), 0.0), 1) if rho == 0 else crit
 
     def dev_rho(r):
         m, v = prof.best_mu(r, st["mu"])
@@ -1081,6 +1084,10 @@ def _bb_profile_ci(prof: _BBProfile, mu, rho, ll, lev, se):
             s0 *= 1e3
         alpha, beta = mu * s0, (1 - mu) * s0
     for name, fixed, est, other in (("alpha", 0, alpha, beta), ("beta", 1, beta, alpha)):
+        if rho == 0 and rhi == 0:  # the rho interval is {0} (a level of 50% or less): alpha and beta are infinite
+            rows.append((name, np.inf, np.inf, np.inf, meth_r, lev))
+            continue
+
         def dev_ab(t, fixed=fixed, ratio=other / est):
             # started where the mean proportion is the estimate's: the same start for the same t, so Brent's
             # method sees one function
