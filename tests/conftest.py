@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,17 @@ def _render_copy(base: Path, name: str, to: str) -> RenderedReport:
 
     work = base / name
     shutil.copytree(ROOT, work, ignore=IGNORE)
-    outputs = render(work / "report.qmd", to=to, engine="builtin", timeout=900)
+    # the copy has no git history to date the PDF by: fix the date as a reproducible build does (the renderer
+    # otherwise takes the last commit's time in a clone, or now)
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
+    try:
+        outputs = render(work / "report.qmd", to=to, engine="builtin", timeout=900)
+    finally:
+        if old is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old
     html_path = next(p for p in outputs if p.suffix == ".html")
     return RenderedReport(work, html_path.read_text(encoding="utf-8"), html_path, outputs)
 
@@ -43,5 +54,5 @@ def rendered_report(tmp_path_factory) -> RenderedReport:
 
 @pytest.fixture(scope="session")
 def rendered_again(tmp_path_factory) -> RenderedReport:
-    """The same report rendered a second time, from another fresh copy, to HTML."""
-    return _render_copy(tmp_path_factory.mktemp("render"), "second", "html")
+    """The same report rendered a second time, from another fresh copy, to HTML and PDF."""
+    return _render_copy(tmp_path_factory.mktemp("render"), "second", "all")

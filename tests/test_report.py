@@ -53,3 +53,23 @@ def test_every_figure_written_as_png_and_svg(rendered_report):
 def test_rendering_twice_gives_identical_numbers_and_figures(rendered_report, rendered_again):
     assert rendered_report.html == rendered_again.html
     assert rendered_report.figures == rendered_again.figures
+    pdfs = [next(p for p in r.outputs if p.suffix == ".pdf").read_bytes() for r in (rendered_report, rendered_again)]
+    assert pdfs[0] == pdfs[1] and pdfs[0].startswith(b"%PDF")
+
+
+def test_report_ends_with_version_and_checksums(rendered_report):
+    """The reproducibility section states the package version and the SHA-256 of every data file and the lock."""
+    import hashlib
+    from importlib.metadata import version
+
+    text = _text(rendered_report.html)
+    tail = text[text.index("Reproducibility"):]
+    assert f"ssstats {version('ssstats')}" in tail
+    root = rendered_report.root
+    files = sorted(p for p in (root / "data").rglob("*") if p.is_file() and not p.name.startswith("."))
+    files.append(root / "requirements.lock")
+    assert len(files) >= 8
+    for f in files:
+        rel = str(f.relative_to(root))
+        digest = hashlib.sha256(f.read_bytes()).hexdigest()
+        assert re.search(rf"{re.escape(rel)}\s+{digest}", tail), rel
