@@ -99,6 +99,10 @@ def _below_verdict(estimate: float, upper: float, threshold: float) -> str:
     return "does not hold: the estimate itself is above it"
 
 
+def _fmt_p2(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def fmt_pct(p: float, digits: int = 1) -> str:
     return f"{100 * p:.{digits}f}%"
 
@@ -171,8 +175,11 @@ def run(fig_dir: str | Path = FIG_DIR) -> PublishedSection:
     comp = comparator_table()
 
     national = comp[comp.group == "Rape (national)"]
-    tests = ss.proportion_test(np.full(len(national), x), np.full(len(national), n), national.estimate.to_numpy())
-    tests.insert(0, "comparator", national.label.to_numpy())
+    # tested against every national figure: rape by year and all sexual offences
+    nat_all = comp[comp.group.isin(["Rape (national)", "Sexual offences (national)"])]
+    tests = ss.proportion_test(np.full(len(nat_all), x), np.full(len(nat_all), n), nat_all.estimate.to_numpy())
+    tests.insert(0, "comparator", nat_all.label.to_numpy())
+    is_rape = (nat_all.group == "Rape (national)").to_numpy()
     hospitals = ss.compare_proportions(x, n, v("wrn_hospital_charges"), v("wrn_hospital_reports"))
 
     types = pd.DataFrame([dict(figure_id=fid, label=lab, count=v(fid)) for fid, lab in CQC_TYPES])
@@ -203,7 +210,10 @@ def run(fig_dir: str | Path = FIG_DIR) -> PublishedSection:
         referred_pct=fmt_pct(v("indy_sky_police_referrals") / v("indy_sky_total_incidents")),
         nat_latest_label=nat_latest.label, nat_latest_period=period_text(nat_latest.figure_id),
         nat_latest_pct=fmt_pct(nat_latest.estimate),
-        nat_latest_p=f"{tests.p_value.iloc[-1]:.2f}",
+        nat_latest_p=f"{tests.p_value[is_rape].iloc[-1]:.2f}",
+        sexoff_latest_label=comp[comp.group == "Sexual offences (national)"].iloc[-1].label,
+        sexoff_latest_pct=fmt_pct(comp[comp.group == "Sexual offences (national)"].iloc[-1].estimate),
+        sexoff_latest_p=_fmt_p2(tests.p_value[~is_rape].iloc[-1]),
         nat_min_pct=fmt_pct(national.estimate.min()), nat_max_pct=fmt_pct(national.estimate.max()),
         hosp_pct=fmt_pct(hospitals.p2[0]), hosp_ratio=f"{hospitals.estimate[1]:.2f}",
         hosp_ratio_ci=f"{hospitals.lower[1]:.2f} to {hospitals.upper[1]:.2f}",
@@ -217,7 +227,7 @@ def run(fig_dir: str | Path = FIG_DIR) -> PublishedSection:
         charge_published=words("indy_police_charge_pct", r"less than \S+ per cent"),
         charge_ci_lo_round=fmt_pct(charge.lower[0]), charge_ci_hi_round=fmt_pct(charge.upper[0]),
         charge_verdict=_below_verdict(charge.estimate[0], charge.upper[0], v("indy_police_charge_pct") / 100),
-        nat_latest_verdict=("not distinguishable from" if tests.p_value.iloc[-1] >= 0.05
+        nat_latest_verdict=("not distinguishable from" if tests.p_value[is_rape].iloc[-1] >= 0.05
                             else "distinguishable (p < 0.05) from"),
         trusts_period=period_text("indy_sky_total_incidents"), trusts_text=ss.figure("indy_sky_trusts").text,
         police_period=period_text("indy_police_reports"),
