@@ -444,8 +444,6 @@ add("load_units", "path_or_frame", "/no/such/units.csv", "/no/such/units.csv", l
 
 #: cases that fail today (test id -> what the call does instead); the module's owner removes an entry on fixing it
 KNOWN: dict[str, str] = {
-    "closed_population-histories-string":
-        "closed_population(hare with the cell (row 2, 'c2') set to the string '1') is accepted ('1' read as 1)",
 }
 
 

@@ -114,6 +114,8 @@ def capture_table(data, count: str | None = None, what: str = "list", min_lists:
         except (TypeError, ValueError):
             v = None
         bad = np.ones(len(col), bool) if v is None else ~np.isin(v, (0.0, 1.0))
+        if v is not None and (col.dtype == object or pd.api.types.is_string_dtype(col.dtype)):
+            bad |= np.fromiter((isinstance(e, (str, bytes)) for e in col), bool, len(col))  # '1' is text, not 1
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             bad_value = col.iloc[i].item() if hasattr(col.iloc[i], "item") else col.iloc[i]
