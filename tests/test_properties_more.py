@@ -218,10 +218,6 @@ def test_funnel_rate_998_limits_contain_the_95_limits(d, od):
 # ---------------------------------------------------------------------------------------------------------------
 # order of units
 
-@pytest.mark.xfail(strict=True, reason=(
-    "fit_negative_binomial([6, 0, 0, 0, 0], [1505, 10, 10, 10, 13]) finds alpha = 0 (boundary=True); the same "
-    "units in the order [3, 0, 1, 4, 2] give alpha = 2.7e-8 (boundary=False) and unit rates 0.00387472 instead of "
-    "0.00387597 (relative 3e-4)"))
 @SLOW
 @given(d=rates())
 @example(d=(np.array([6, 0, 0, 0, 0]), np.array([1505.0, 10, 10, 10, 13]), np.array([3, 0, 1, 4, 2])))

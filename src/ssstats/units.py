@@ -1358,7 +1358,12 @@ def fit_negative_binomial(counts, exposure, covariates=None, labels=None, level:
         if res.params[-1] > 1e-6:  # Newton polish; near alpha = 0 its trigamma(1/alpha) terms are useless
             res = model.fit(start_params=res.params, method="newton", maxiter=100, disp=0, tol=1e-12)
     alpha = float(res.params[-1])
-    boundary = (not np.isfinite(res.llf)) or alpha < 1e-8 or res.llf <= pois.llf + 1e-9
+    # the score for alpha at the Poisson fit, 1/2 sum((y - mu)^2 - y) (Cameron and Trivedi): when it is not
+    # positive the likelihood falls as alpha leaves 0, and a gain below 1e-6 is then the optimiser's last digits
+    # (which otherwise depend on the order of the units), not an interior maximum
+    score0 = 0.5 * float(np.sum((y - pois.mu) ** 2 - y))
+    boundary = ((not np.isfinite(res.llf)) or alpha < 1e-8 or res.llf <= pois.llf + 1e-9
+                or (score0 <= 0 and res.llf <= pois.llf + 1e-6))
     if boundary:
         params = np.append(pois.params, 0.0)
         bse = np.append(pois.bse, np.nan)
