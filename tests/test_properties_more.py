@@ -81,10 +81,6 @@ def test_compare_proportions_interval_holds_the_estimate(a, b, level):
     assert (ss.compare_proportions(*a, *b, level=level, measures="difference")["upper"] <= 1).all()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "compare_rates difference interval with both counts 0 at level 0.5: compare_rates(0, 4.0, 0, 1.0, level=0.5) "
-    "gives estimate 0 with lower = upper = -0.45494 (score); compare_rates(0, 1.0, 0, 3.0, level=0.5) gives "
-    "lower 0.45494 > upper -0.15165 (at 0.8 and 0.95 these hold 0)"))
 @FAST
 @given(a=poisson(), b=poisson(), level=st.floats(0.5, 0.999))
 @example(a=(0, 4.0), b=(0, 1.0), level=0.5)

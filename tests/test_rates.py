@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import ssstats as ss
 from ssstats import SSStatsError
@@ -237,3 +238,21 @@ def test_compare_bad_input():
         ss.compare_rates(1, 10, 1, 10, measures="odds")
     with pytest.raises(SSStatsError, match="`value` must be a probability strictly between 0 and 1"):
         ss.proportion_test(1, 10, 1.0)
+
+
+def test_rate_difference_falls_back_to_mover_where_the_score_interval_fails():
+    """At 0 and 0 (no score interval) and at low levels with a zero count (statsmodels' score root-finding returns a
+    point outside the estimate), the MOVER interval from the two single-rate score limits is given and named."""
+    from statsmodels.stats import rates as sm_rates
+
+    out = ss.compare_rates([0, 0, 3], [4.0, 2.0, 10.0], [0, 1, 5], [1.0, 1.0, 20.0], measures="difference",
+                           level=(0.5, 0.95))
+    assert out.method.tolist() == ["mover", "mover", "score", "mover", "score", "score"]
+    for row in out.itertuples():
+        assert row.lower <= row.estimate <= row.upper and row.lower < row.upper
+        if row.method == "mover":  # the MOVER limits from the two score intervals (Zou and Donner 2008)
+            a1, b1 = sm_rates.confint_poisson(row.c1, row.e1, method="score", alpha=1 - row.level)
+            a2, b2 = sm_rates.confint_poisson(row.c2, row.e2, method="score", alpha=1 - row.level)
+            r1, r2 = row.c1 / row.e1, row.c2 / row.e2
+            assert row.lower == pytest.approx(r1 - r2 - np.hypot(r1 - a1, b2 - r2), rel=1e-12)
+            assert row.upper == pytest.approx(r1 - r2 + np.hypot(b1 - r1, r2 - a2), rel=1e-12)

@@ -571,11 +571,28 @@ def _rate_ratio_exact(c1, e1, c2, e2, alpha):
 
 def _rate_difference_score(c1, e1, c2, e2, alpha):
     """Score interval for the rate difference (statsmodels ``confint_poisson_2indep(method='score')``), one
-    comparison at a time."""
-    ci = np.array([sm_rates.confint_poisson_2indep(int(ai), bi, int(ci_), di, method="score", compare="diff",
-                                                   alpha=alpha)
-                   for ai, bi, ci_, di in zip(c1, e1, c2, e2)], dtype=float).reshape(-1, 2)
-    return ci[:, 0], ci[:, 1]
+    comparison at a time, with statsmodels' MOVER interval where the score interval fails.
+
+    With both counts 0 the score interval is not defined, and at low levels with a zero count statsmodels' score
+    root-finding can return an interval that excludes the estimate or is reversed (e.g. 0 events in 2 against 1 in
+    1 at 50%: a single point at -1.94).  Those comparisons get ``method='mover'`` (Zou and Donner 2008, from the
+    single-rate score limits), which contains the estimate and widens with the level; the ``method`` column says
+    which was used.
+    """
+    def one(ai, bi, ci_, di, method):
+        return sm_rates.confint_poisson_2indep(int(ai), bi, int(ci_), di, method=method, compare="diff",
+                                               alpha=alpha)
+
+    with np.errstate(all="ignore"):
+        ci = np.array([one(*args, "score") for args in zip(c1, e1, c2, e2)], dtype=float).reshape(-1, 2)
+        lo, hi = ci[:, 0], ci[:, 1]
+        est = c1 / e1 - c2 / e2
+        tol = 1e-9 * np.maximum(np.abs(est), 1e-300)
+        failed = ~(np.isfinite(lo) & np.isfinite(hi) & (lo <= est + tol) & (est - tol <= hi) & (lo < hi))
+        failed |= (c1 == 0) & (c2 == 0)
+        for k in np.flatnonzero(failed):
+            lo[k], hi[k] = one(c1[k], e1[k], c2[k], e2[k], "mover")
+    return lo, hi, np.where(failed, "mover", "score")
 
 
 #: measure -> (interval function (c1, e1, c2, e2, alpha) -> (lower, upper) on the rate scale, method name)
@@ -591,7 +608,8 @@ def compare_rates(c1, e1, c2, e2, level=0.95, measures=("ratio", "difference"), 
 
     The rate ratio gets the conditional exact interval (= R ``poisson.test(c(c1, c2), c(e1, e2))``), which
     stays valid at zero counts (lower limit 0 when c1 = 0, upper limit infinite when c2 = 0); the rate difference
-    gets the score interval (statsmodels ``confint_poisson_2indep(method='score')``).  The test is the
+    gets the score interval (statsmodels ``confint_poisson_2indep(method='score')``), or statsmodels' MOVER interval
+    where the score interval is not defined (both counts 0) or its root-finding fails (``method`` says which).  The test is the
     conditional exact (binomial) test (statsmodels ``test_poisson_2indep(method='exact-cond')``).
 
     Parameters
@@ -640,11 +658,12 @@ def compare_rates(c1, e1, c2, e2, level=0.95, measures=("ratio", "difference"), 
     rows = []
     for lev in levels:
         for measure, (ci_fn, ci_name) in comps.items():
-            lo, hi = ci_fn(a, b, c, d, 1 - lev)
+            lo, hi, *used = ci_fn(a, b, c, d, 1 - lev)  # an interval function may name its method per comparison
             rows.append(pd.DataFrame(dict(
                 c1=a.astype(np.int64), e1=b, c2=c.astype(np.int64), e2=d, rate1=r1 * per_v, rate2=r2 * per_v,
                 measure=measure, estimate=estimates[measure], lower=np.asarray(lo, float) * scale[measure],
-                upper=np.asarray(hi, float) * scale[measure], method=ci_name, level=lev, statistic=stat,
+                upper=np.asarray(hi, float) * scale[measure], method=used[0] if used else ci_name, level=lev,
+                statistic=stat,
                 p_value=pval, test="exact-cond",
             )))
     return pd.concat(rows, ignore_index=True)
