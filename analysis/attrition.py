@@ -22,9 +22,10 @@ from ssstats.simulate import synthetic_units
 from . import make_synthetic
 from .published import citation as cite  # noqa: F401  (used by the section)
 from .published import fmt_ci, fmt_int, fmt_pct, period_text, v
+from . import figures_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-FIG_DIR = ROOT / "figures"
+FIG_DIR = figures_dir()
 SYNTHETIC_PATH = ROOT / "data" / "synthetic_units.csv"
 
 #: national charge/summons rates the press units are set against: (figure id of the percentage, offence); the

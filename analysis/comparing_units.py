@@ -18,9 +18,10 @@ import pandas as pd
 import ssstats as ss
 from ssstats import plots
 from ssstats.disclosure import round_to_base
+from . import figures_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-FIG_DIR = ROOT / "figures"
+FIG_DIR = figures_dir()
 SYNTHETIC_PATH = ROOT / "data" / "synthetic_units.csv"
 LEVELS = (0.95, 0.998)
 

@@ -18,8 +18,9 @@ import ssstats as ss
 from ssstats import plots
 from ssstats.reproduce import check_claims
 from ssstats.tables import Markdown
+from . import figures_dir
 
-FIG_DIR = Path(__file__).resolve().parents[1] / "figures"
+FIG_DIR = figures_dir()
 
 #: national and hospital comparators for the charge rate: (figure id of the percentage, label, group,
 #: figure ids of charges and reports where the source gives the counts)

@@ -23,10 +23,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from analysis import figures_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_PATH = ROOT / "data" / "simulation_results.csv"
 FIGURE_NAME = "simulation_coverage"
+FIG_DIR = figures_dir()
 
 #: the settings the report's body relies on (the charge proportion 26 / 1,374; tests check it against data/)
 CHARGE_TRIALS = 1374
@@ -409,8 +411,11 @@ class SimulationSection:
     figure: object = None
 
 
-def run(path: str | Path = RESULTS_PATH, fig_dir: str | Path | None = ROOT / "figures") -> SimulationSection:
-    """Read the stored (synthetic) study and make the appendix's tables, numbers and figure; never reruns it."""
+def run(path: str | Path = RESULTS_PATH, fig_dir: str | Path | None = FIG_DIR) -> SimulationSection:
+    """Read the stored (synthetic) study and make the appendix's tables, numbers and figure; never reruns it.
+
+    The figure is written to ``fig_dir`` (default :func:`analysis.figures_dir`; ``None`` draws it without writing).
+    """
     res = load_results(path)
     fig = make_figures(res, fig_dir) if fig_dir is not None else plot_coverage(res)
     return SimulationSection(results=res, proportions=proportion_table(res), rates=rate_table(res),

@@ -25,9 +25,10 @@ from ssstats.underreporting import closed_population
 
 from .published import citation as cite  # noqa: F401  (used by the section)
 from .published import fmt_int, fmt_pct, period_text, v
+from . import figures_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-FIG_DIR = ROOT / "figures"
+FIG_DIR = figures_dir()
 UK_PATH = ROOT / "data" / "uk2013_modern_slavery_5lists.csv"
 HARE_PATH = ROOT / "data" / "hare_capture_histories.csv"
 

@@ -371,3 +371,47 @@ def test_bad_arguments(kwargs, pattern):
     kwargs = {"path": FIXTURES / "fixture.qmd", **kwargs}
     with pytest.raises(SSStatsError, match=pattern):
         render(**kwargs)
+
+
+def _figure_doc(folder: Path, fail: bool) -> Path:
+    """A document whose first chunk writes a figure where a report's sections write theirs, and whose second
+    chunk fails or not."""
+    doc = folder / "figs.qmd"
+    doc.write_text(
+        '---\ntitle: "Figures"\nexecute:\n  echo: false\n---\n\n'
+        "```{python}\nimport os, pathlib\n"
+        "pathlib.Path(os.environ['SSSTATS_FIGURES_DIR'], 'fig_new.svg').write_text('<svg>new</svg>')\n```\n\n"
+        "```{python}\n#| label: last\n" + ("raise RuntimeError('late failure')" if fail else "x = 1") + "\n```\n")
+    (folder / "figures").mkdir(exist_ok=True)
+    (folder / "figures" / "fig_new.svg").write_text("<svg>old</svg>")
+    return doc
+
+
+@pytest.mark.parametrize("fail", [True, False])
+def test_figures_move_into_place_only_when_the_render_succeeds(tmp_path, fail, capsys):
+    doc = _figure_doc(tmp_path, fail)
+    code = main(["render", str(doc), "--to", "html", "--engine", "builtin"])
+    assert code == (1 if fail else 0)
+    shown = (tmp_path / "figures" / "fig_new.svg").read_text()
+    assert shown == ("<svg>old</svg>" if fail else "<svg>new</svg>")
+    assert not list(tmp_path.glob(".ssstats-render-*"))
+    assert "SSSTATS_FIGURES_DIR" not in os.environ
+
+
+def test_quarto_failure_keeps_every_good_output(fixture_dir, tmp_path, monkeypatch):
+    """Quarto writes in place, one format at a time: a failed PDF step must not leave a new HTML beside the old
+    PDF."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    exe = bindir / "quarto"
+    exe.write_text(f"#!{sys.executable}\nimport pathlib, sys\nargs = sys.argv[1:]\n"
+                   "if args[3] == 'html':\n    pathlib.Path('fixture.html').write_text('NEW')\n    sys.exit(0)\n"
+                   "sys.exit(4)\n")
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    (fixture_dir / "fixture.html").write_text("GOOD HTML")
+    (fixture_dir / "fixture.pdf").write_text("GOOD PDF")
+    assert main(["render", str(fixture_dir / "fixture.qmd"), "--to", "all", "--engine", "quarto"]) == 4
+    assert (fixture_dir / "fixture.html").read_text() == "GOOD HTML"
+    assert (fixture_dir / "fixture.pdf").read_text() == "GOOD PDF"
+    assert not list(fixture_dir.glob(".ssstats-render-*"))

@@ -66,6 +66,47 @@ def _render_builtin(path: Path, formats: list[str], timeout: int) -> list[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+#: where the document's code should write its figures during a render (read by ``analysis.figures_dir``); they are
+#: moved into ``figures/`` beside the document only when every output was made
+FIGURES_ENV = "SSSTATS_FIGURES_DIR"
+
+
+def _staged_figures(path: Path, run):
+    """Run ``run()`` with figures written to a staging folder; on success move them into ``figures/``; on failure
+    leave ``figures/`` (and, for Quarto, the report files) as they were."""
+    folder = path.parent
+    stage = Path(tempfile.mkdtemp(prefix=".ssstats-render-figures-", dir=folder))
+    backup = Path(tempfile.mkdtemp(prefix=".ssstats-render-backup-", dir=folder))
+    old = os.environ.get(FIGURES_ENV)
+    try:
+        kept = {}
+        for suffix in (".html", ".pdf"):  # Quarto writes in place, one format at a time: keep the good ones
+            out = path.with_suffix(suffix)
+            if out.is_file():
+                kept[out] = backup / out.name
+                shutil.copy2(out, kept[out])
+        os.environ[FIGURES_ENV] = str(stage)
+        try:
+            result = run()
+        except BaseException:
+            for out, copy in kept.items():
+                os.replace(copy, out)
+            raise
+        made = sorted(stage.iterdir())
+        if made:
+            (folder / "figures").mkdir(exist_ok=True)
+        for f in made:
+            os.replace(f, folder / "figures" / f.name)
+        return result
+    finally:
+        if old is None:
+            os.environ.pop(FIGURES_ENV, None)
+        else:
+            os.environ[FIGURES_ENV] = old
+        shutil.rmtree(stage, ignore_errors=True)
+        shutil.rmtree(backup, ignore_errors=True)
+
+
 def _render(path, to, engine, timeout) -> tuple[list[Path], str]:
     formats = check_method(to, FORMATS, "to")
     used = check_method(engine, ENGINES, "engine")()
@@ -77,8 +118,8 @@ def _render(path, to, engine, timeout) -> tuple[list[Path], str]:
     if path.suffix != ".qmd":
         raise RenderError(f"`path` must be a .qmd file; got {str(path)!r}")
     if used == "quarto":
-        return render_quarto(path, formats), used
-    return _render_builtin(path, formats, timeout), used
+        return _staged_figures(path, lambda: render_quarto(path, formats)), used
+    return _staged_figures(path, lambda: _render_builtin(path, formats, timeout)), used
 
 
 def render(path="report.qmd", to: str = "all", engine: str = "auto", timeout: int = 1200) -> list[Path]:
@@ -107,7 +148,9 @@ def render(path="report.qmd", to: str = "all", engine: str = "auto", timeout: in
     RenderError
         (an :class:`SSStatsError`) The document cannot be rendered: bad front matter or chunk option, a missing
         include, a chunk that raised (naming its label and line, with the traceback), a pandoc or Typst failure,
-        or Quarto exiting non-zero.  No output file is replaced.
+        or Quarto exiting non-zero.  No output file is replaced, and ``figures/`` is left as it was: the
+        document's code writes its figures to the folder named by ``$SSSTATS_FIGURES_DIR`` (see
+        ``analysis.figures_dir``), and they are moved into ``figures/`` only once every output was made.
 
     Examples
     --------
