@@ -256,3 +256,27 @@ def test_rate_difference_falls_back_to_mover_where_the_score_interval_fails():
             r1, r2 = row.c1 / row.e1, row.c2 / row.e2
             assert row.lower == pytest.approx(r1 - r2 - np.hypot(r1 - a1, b2 - r2), rel=1e-12)
             assert row.upper == pytest.approx(r1 - r2 + np.hypot(b1 - r1, r2 - a2), rel=1e-12)
+
+
+@pytest.mark.parametrize("kind,method", [("proportion", "exact"), ("proportion", "jeffreys"), ("proportion", "mid_p"),
+                                         ("rate", "exact"), ("rate", "jeffreys"), ("rate", "mid_p")])
+def test_costly_methods_computed_once_per_distinct_input_give_the_same_limits(kind, method):
+    """Above a few thousand units the costly methods run once per distinct (x, n) or count; the limits must be
+    those computed unit by unit (here: in chunks too small to be grouped)."""
+    rng = np.random.default_rng(3)
+    n = rng.integers(1, 60, 20_000)
+    x = rng.binomial(n, 0.05)
+    if kind == "proportion":
+        whole = ss.proportion_ci(x, n, method=method, level=(0.95, 0.998))
+        parts = [ss.proportion_ci(x[i:i + 2000], n[i:i + 2000], method=method, level=(0.95, 0.998))
+                 for i in range(0, x.size, 2000)]
+    else:
+        e = n * 30.5
+        whole = ss.rate_ci(x, e, method=method, level=(0.95, 0.998))
+        parts = [ss.rate_ci(x[i:i + 2000], e[i:i + 2000], method=method, level=(0.95, 0.998))
+                 for i in range(0, x.size, 2000)]
+    for lev in (0.95, 0.998):
+        w = whole[whole.level == lev]
+        p = pd.concat([q[q.level == lev] for q in parts])
+        np.testing.assert_allclose(w.lower.to_numpy(), p.lower.to_numpy(), rtol=1e-14, atol=0)
+        np.testing.assert_allclose(w.upper.to_numpy(), p.upper.to_numpy(), rtol=1e-14, atol=0)

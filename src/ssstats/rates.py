@@ -150,13 +150,48 @@ def _midp_proportion(x, n, alpha):
     return lo, hi
 
 
+def _distinct(*cols):
+    """``(first, inverse)`` indexes of the distinct rows of ``cols`` (counts, or counts and trials) when they repeat
+    enough for computing each distinct row once to pay (real returns hold few distinct pairs), else ``None``."""
+    if cols[0].size < 4096:
+        return None
+    if len(cols) == 1:
+        key = cols[0]
+    else:
+        x, n = cols
+        top = int(n.max()) + 1
+        if top >= 2**31:  # the key x * top + n would overflow
+            return None
+        key = x.astype(np.int64) * top + n.astype(np.int64)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    if first.size > cols[0].size // 2:
+        return None
+    return first, inverse
+
+
+def _once_per_distinct(fn: Callable) -> Callable:
+    """Wrap an interval function ``(*arrays, alpha) -> (lo, hi)`` that is costly per element (quantile functions,
+    root finding) so that it runs once per distinct input; the results are identical."""
+    def f(*args):
+        *arrays, alpha = args
+        d = _distinct(*arrays)
+        if d is None:
+            return fn(*arrays, alpha)
+        first, inverse = d
+        lo, hi = fn(*(np.asarray(a)[first] for a in arrays), alpha)
+        return np.asarray(lo, dtype=float)[inverse], np.asarray(hi, dtype=float)[inverse]
+
+    f.__doc__ = fn.__doc__
+    return f
+
+
 PROPORTION_METHODS: dict[str, Callable] = {
     "wilson": _sm_proportion("wilson"),
-    "exact": _sm_proportion("beta"),  # Clopper-Pearson, = R binom.test
-    "jeffreys": _jeffreys_proportion,
+    "exact": _once_per_distinct(_sm_proportion("beta")),  # Clopper-Pearson, = R binom.test
+    "jeffreys": _once_per_distinct(_jeffreys_proportion),
     "agresti_coull": _sm_proportion("agresti_coull"),
     "wald": _sm_proportion("normal"),
-    "mid_p": _midp_proportion,
+    "mid_p": _once_per_distinct(_midp_proportion),
 }
 """Proportion interval methods by name.  ``agresti_coull`` and ``wald`` are truncated to [0, 1] (statsmodels)."""
 
@@ -241,13 +276,19 @@ def _midp_poisson(x, alpha):
     return lo, hi
 
 
+def _garwood(x, alpha):
+    """Garwood's exact limits for a Poisson mean (statsmodels ``confint_poisson(method='exact-c')``)."""
+    lo, hi = sm_rates.confint_poisson(x, 1.0, method="exact-c", alpha=alpha)
+    return np.atleast_1d(np.asarray(lo, dtype=float)), np.atleast_1d(np.asarray(hi, dtype=float))
+
+
 RATE_METHODS: dict[str, Callable] = {
-    "exact": _sm_poisson("exact-c"),  # Garwood; gamma quantiles
+    "exact": _per_exposure(_once_per_distinct(_garwood)),  # gamma quantiles, once per distinct count
     "byar": _per_exposure(_byar),
     "score": _sm_poisson("score"),
-    "jeffreys": _per_exposure(_jeffreys_poisson),
+    "jeffreys": _per_exposure(_once_per_distinct(_jeffreys_poisson)),
     "wald": _sm_poisson("wald"),
-    "mid_p": _per_exposure(_midp_poisson),
+    "mid_p": _per_exposure(_once_per_distinct(_midp_poisson)),
 }
 """Poisson-rate interval methods by name.  ``wald`` is truncated at 0 (statsmodels)."""
 
