@@ -73,3 +73,13 @@ def test_report_ends_with_version_and_checksums(rendered_report):
         rel = str(f.relative_to(root))
         digest = hashlib.sha256(f.read_bytes()).hexdigest()
         assert re.search(rf"{re.escape(rel)}\s+{digest}", tail), rel
+
+
+def test_committed_figures_are_the_ones_the_report_draws(rendered_report):
+    """figures/ in the repository is what rendering the report writes, byte for byte (regenerate with make report)."""
+    from pathlib import Path
+
+    committed = Path(__file__).resolve().parents[1] / "figures"
+    stale = [name for name, data in rendered_report.figures.items()
+             if not (committed / name).is_file() or (committed / name).read_bytes() != data]
+    assert not stale, f"figures/ is out of date (run make report): {stale}"
