@@ -413,3 +413,25 @@ def test_predictive_limits_from_a_model_given():
         funnel(x, n, overdispersion="beta-binomial", model=ssstats.fit_negative_binomial(x, n.astype(float)))
     with pytest.raises(SSStatsError, match="`model` sets the predictive limits"):
         funnel(x, n, overdispersion="additive", model=fit)
+
+
+def test_plot_draws_zero_event_units_where_the_log_scale_tested_them():
+    """Additive limits on the log scale test a unit with no events at half an event; the plot draws it there
+    (hollow), so that no point sits below a drawn limit while flagged 'within limits'."""
+    rng = np.random.default_rng(1)
+    e = rng.uniform(5, 400, 120)
+    x = rng.poisson(0.02 * e * rng.gamma(2, 0.5, 120))
+    r = funnel(x, e, kind="rate", overdispersion="additive", per=1000)
+    assert r.n_zero > 0
+    fig = r.plot()
+    ax = fig.axes[0]
+    hollow = [c for c in ax.collections if "no events" in str(c.get_label())]
+    assert len(hollow) == 1
+    pts = hollow[0].get_offsets()
+    assert len(pts) == r.n_zero
+    zero = r.units[r.units.zero_events]
+    np.testing.assert_allclose(np.sort(pts[:, 1]), np.sort(0.5 * 1000 / zero.denominator.to_numpy()))
+    # and against the drawn limits at those exposures, each hollow point lies where its flag says
+    lim = r.limits(zero.denominator.to_numpy())
+    lo = lim[(lim.adjustment == "additive") & (lim.level == 0.95)].lower.to_numpy()
+    assert ((0.5 * 1000 / zero.denominator.to_numpy() < lo) == zero.low_95.to_numpy()).all()

@@ -98,13 +98,26 @@ def plot_funnel(result, labels=None, show_unadjusted: bool = True, title: str | 
             ax.plot(g["denominator"], g["upper"], ls=ls, color=colour, lw=1.4 if main else 0.9, label=lab)
             ax.plot(g["denominator"], g["lower"], ls=ls, color=colour, lw=1.4 if main else 0.9)
     ax.axhline(result.target, color=PALETTE["black"], lw=1, label="target")
-    u = result.units
-    flagged = u["flag"] != "within limits"
-    ax.scatter(u.loc[~flagged, "denominator"], u.loc[~flagged, "estimate"], s=18, color=PALETTE["blue"],
+    u = result.units.copy()
+    # additive limits on the log scale test a unit with no events as if it had half an event (funnel's Notes):
+    # draw it where it was tested, hollow, so that the plot and the flags agree
+    half = u["zero_events"].to_numpy(bool) & (result.overdispersion == "additive") & (result.scale == "log")
+    u.loc[half, "estimate"] = 0.5 * result.per / u.loc[half, "denominator"]
+    flagged = (u["flag"] != "within limits").to_numpy()
+    plain = ~flagged & ~half
+    ax.scatter(u.loc[plain, "denominator"], u.loc[plain, "estimate"], s=18, color=PALETTE["blue"],
                alpha=0.8, zorder=3, label="units")
-    if flagged.any():
-        ax.scatter(u.loc[flagged, "denominator"], u.loc[flagged, "estimate"], s=30, color=PALETTE["red"],
-                   marker="D", zorder=4, label="outside limits")
+    if half.any():
+        ax.scatter(u.loc[half, "denominator"], u.loc[half, "estimate"], s=22, facecolors="none",
+                   edgecolors=PALETTE["blue"], zorder=3,
+                   label="no events (drawn at ½ event, as tested)")
+        both = half & flagged  # a flagged unit with no events keeps its diamond, hollow
+        if both.any():
+            ax.scatter(u.loc[both, "denominator"], u.loc[both, "estimate"], s=30, facecolors="none",
+                       edgecolors=PALETTE["red"], marker="D", zorder=4)
+    if (flagged & ~half).any():
+        ax.scatter(u.loc[flagged & ~half, "denominator"], u.loc[flagged & ~half, "estimate"], s=30,
+                   color=PALETTE["red"], marker="D", zorder=4, label="outside limits")
     for _, row in _unit_labels(result, labels, max_labels).iterrows():
         ax.annotate(str(row["unit"]), (row["denominator"], row["estimate"]), xytext=(4, 3),
                     textcoords="offset points", fontsize=8)
