@@ -193,7 +193,8 @@ def test_properties_of_any_table(values):
 # ---------------------------------------------------------------------------------------------------------------
 # the audit: no hidden cell can be pinned down by the margins.  The attacker's linear programme is written here,
 # from the attacker model in the docstring, without the module's helpers: every row and column total (over lines
-# of two cells or more) and every shown cell known exactly, hidden cells only known to be >= 0.
+# of two cells or more) and every shown cell known exactly; an attacker who knows the rule knows a hidden non-zero
+# count is >= 1 (zeros are shown as 0), so hidden non-zero cells are only known to be >= 1, hidden zeros >= 0.
 
 from scipy.optimize import linprog  # noqa: E402
 
@@ -217,12 +218,13 @@ def attacker_ranges(values, hidden, rows=True, cols=True):
         if row.any():
             a_eq.append(row)
             b_eq.append(total - shown)
+    bounds = [(1 if values[c] > 0 else 0, None) for c in cells]
     out = {}
     for c in cells:
         obj = np.zeros(len(cells))
         obj[pos[c]] = 1.0
-        lo = linprog(obj, A_eq=np.array(a_eq) if a_eq else None, b_eq=b_eq or None, bounds=(0, None))
-        hi = linprog(-obj, A_eq=np.array(a_eq) if a_eq else None, b_eq=b_eq or None, bounds=(0, None))
+        lo = linprog(obj, A_eq=np.array(a_eq) if a_eq else None, b_eq=b_eq or None, bounds=bounds)
+        hi = linprog(-obj, A_eq=np.array(a_eq) if a_eq else None, b_eq=b_eq or None, bounds=bounds)
         assert lo.status == 0
         out[c] = (lo.fun, -hi.fun if hi.status == 0 else np.inf)
     return out
@@ -279,9 +281,62 @@ def test_bridge_between_two_blocks_is_repaired():
 
 def test_audit_respects_base_one():
     # with base=1 nothing shown is rounded, so a hidden cell only has to be uncertain (range >= 1)
-    t = pd.DataFrame({"a": [1, 0, 40], "b": [1, 0, 9]}, index=list("ABC"))
+    t = pd.DataFrame({"a": [1, 0, 40], "b": [2, 0, 9]}, index=list("ABC"))
     out = suppress(t, base=1)
     assert_protected(t.to_numpy(), out, width=1)
+    # row A = 1 + 1: two hidden cells that are each >= 1 sum to 2, so both are exactly 1 whatever is hidden
+    t = pd.DataFrame({"a": [1, 0, 40], "b": [1, 0, 9]}, index=list("ABC"))
+    with pytest.raises(SSStatsError, match=r"row 'A', column 'a'.*row 'A'.*non-zero.*aggregate"):
+        suppress(t, base=1)
+    lo, hi = attacker_ranges(t.to_numpy(), np.ones((3, 2), dtype=bool))[(0, 0)]
+    assert lo == hi == 1
+
+
+def test_hidden_non_zero_counts_are_at_least_one_rows():
+    # row 0 hides 2 and 3 beside a shown 40; the row total 45 leaves a hidden sum 5, and each hidden count is at
+    # least 1 (zeros are shown as 0), so each lies in [1, 4]: width 3, below 4.  The audit must hide more.
+    t = pd.DataFrame({"a": [2, 10, 12], "b": [3, 10, 14], "c": [40, 50, 60]})
+    lo, hi = attacker_ranges(t.to_numpy(), np.array([[1, 1, 0], [0, 0, 0], [0, 0, 0]], dtype=bool),
+                             cols=False)[(0, 0)]
+    assert (lo, hi) == (1.0, 4.0)
+    out = suppress(t, secondary="rows")
+    assert_protected(t.to_numpy(), out, rows=True, cols=False)
+    # the only cell left in row 0 is the 40, hidden by the audit; rows 1 and 2 hide nothing
+    assert out.eq("*").to_numpy().tolist() == [[True, True, True], [False] * 3, [False] * 3]
+    log = suppression_log(out).set_index(["row", "column"])["reason"]
+    assert log[(0, "c")] == "secondary: audit (row 0 / column 'a')"
+
+
+def test_hidden_non_zero_counts_are_at_least_one_columns_base_one():
+    # column a hides 1 and 1 beside a shown 30: hidden sum 2, each >= 1, so both are exactly 1
+    t = pd.DataFrame({"a": [1, 1, 30], "b": [30, 40, 50]})
+    lo, hi = attacker_ranges(t.to_numpy(), np.array([[1, 0], [1, 0], [0, 0]], dtype=bool), rows=False)[(0, 0)]
+    assert lo == hi == 1
+    out = suppress(t, base=1, secondary="columns")
+    assert_protected(t.to_numpy(), out, width=1, rows=False, cols=True)
+    assert out["a"].tolist() == ["*", "*", "*"] and out["b"].tolist() == ["30", "40", "50"]
+
+
+def test_line_whose_total_less_its_non_zero_cells_is_too_small_raises():
+    # column a = 2 + 3 + 0: even with both non-zero cells hidden, each is >= 1, so each lies within [1, 4]
+    # (total 5 less 2 non-zero cells leaves a slack of 3 < 4); under the old >= 0 model it would range over [0, 5]
+    t = pd.DataFrame({"a": [2, 3, 0], "b": [40, 50, 60]}, index=list("ABC"))
+    with pytest.raises(SSStatsError, match=r"row 'A', column 'a'.*column 'a'.*non-zero.*aggregate"):
+        suppress(t, secondary="columns")
+    lo, hi = attacker_ranges(t.to_numpy(), np.ones((3, 2), dtype=bool), rows=False)[(0, 0)]
+    assert hi - lo < 4
+
+
+def test_audit_both_axes_uses_lower_bound_one():
+    # a 2 x 2 block of hidden cells closed by its margins: rows 2+5 and 3+6, columns 2+3 and 5+6.  With cells >= 0
+    # the cycle shift runs t in [-2, 3] (width 5); with every hidden cell >= 1 it runs t in [-1, 2] (width 3 < 4),
+    # so the audit has to widen the block
+    t = pd.DataFrame({"a": [2, 3, 40], "b": [5, 6, 50], "c": [40, 45, 60]}, index=list("ABC"))
+    lo, hi = attacker_ranges(t.to_numpy(), np.array([[1, 1, 0], [1, 1, 0], [0, 0, 0]], dtype=bool))[(0, 0)]
+    assert (lo, hi) == (1.0, 4.0)
+    out = suppress(t)
+    assert_protected(t.to_numpy(), out)
+    assert out.eq("*").to_numpy().sum() > 4
 
 
 def test_audit_leaves_total_cells_alone():
@@ -307,15 +362,17 @@ def test_audit_no_hidden_cell_can_be_pinned(values, secondary):
         out = suppress(t, secondary=secondary)
     except SSStatsError as err:
         # a refusal must be true: even hiding every cell it may hide (not the non-zero cells of a line whose total
-        # is below 4, which could never be protected themselves), the named cell stays pinned
+        # less its non-zero cells is below 4, which could never be protected themselves), the named cell stays
+        # pinned
         import re
         i, j = re.search(r"row (\d+), column 'c(\d+)'", str(err)).groups()
         i, j = int(i), int(j)
+        # (a line's most slack, all its cells hidden, is its total less its non-zero cells, each >= 1)
         short = np.zeros(values.shape, dtype=bool)
         if rows:
-            short |= values.sum(axis=1, keepdims=True) < 4
+            short |= values.sum(axis=1, keepdims=True) - (values > 0).sum(axis=1, keepdims=True) < 4
         if cols:
-            short |= values.sum(axis=0, keepdims=True) < 4
+            short |= values.sum(axis=0, keepdims=True) - (values > 0).sum(axis=0, keepdims=True) < 4
         hide = ~(short & (values > 0))
         hide[i, j] = True
         lo, hi = attacker_ranges(values, hide, rows, cols)[(i, j)]

@@ -14,7 +14,7 @@ the row or column total, so the next smallest cell of that row or column is supp
 repeated until no row or column has a lone suppressed cell.  That is not enough (a hidden partner may be a 0
 pinned by its own margin; several margins combined may give a cell), so the pattern is then audited by linear
 programming, as tau-argus does [2]_ [3]_, and more cells are hidden until no hidden cell can be pinned down by the
-margins more precisely than a shown rounded count.
+margins (and the rule: a hidden non-zero count is at least 1) more precisely than a shown rounded count.
 
 References
 ----------
@@ -147,22 +147,24 @@ def _secondary_pass(values: np.ndarray, supp: np.ndarray, penalty: np.ndarray, a
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# audit of secondary suppression (attacker who knows the margins exactly)
+# audit of secondary suppression (attacker who knows the margins exactly, and that a hidden non-zero count is >= 1)
 
 _TOL = 1e-7
 
 
-def _line_ranges(values: np.ndarray, supp: np.ndarray, cells: np.ndarray, axis_rows: bool) -> np.ndarray:
+def _line_ranges(values: np.ndarray, floor: np.ndarray, supp: np.ndarray, cells: np.ndarray,
+                 axis_rows: bool) -> tuple[np.ndarray, np.ndarray]:
     """Feasible range of each of ``cells`` when only one axis is checked: each line is its own component and
-    holds one equality (the sum of its hidden cells, each >= 0), so a cell ranges over [0, hidden sum] when its
-    line hides two cells or more, and is pinned (range 0) when it is alone.  Returns (not pinned, hidden sum)."""
+    holds one equality (the sum of its hidden cells, each at least its ``floor``), so when its line hides two
+    cells or more a cell ranges over [floor, floor + slack], the slack being the hidden sum less the floors of
+    the line's hidden cells, and it is pinned (range 0) when it is alone.  Returns (not pinned, slack)."""
     line = cells[:, 0] if axis_rows else cells[:, 1]
     n_lines = supp.shape[0] if axis_rows else supp.shape[1]
     hidden = np.argwhere(supp)
     h_line = hidden[:, 0] if axis_rows else hidden[:, 1]
     count = np.bincount(h_line, minlength=n_lines)
-    total = np.bincount(h_line, weights=values[hidden[:, 0], hidden[:, 1]], minlength=n_lines)
-    return count[line] >= 2, total[line]
+    slack = np.bincount(h_line, weights=(values - floor)[hidden[:, 0], hidden[:, 1]], minlength=n_lines)
+    return count[line] >= 2, slack[line]
 
 
 def _max_other(v: np.ndarray) -> np.ndarray:
@@ -175,12 +177,15 @@ def _max_other(v: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rectangle_widen(values: np.ndarray, hid: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+def _rectangle_widen(values: np.ndarray, floor: np.ndarray, hid: np.ndarray, lo: np.ndarray,
+                     hi: np.ndarray) -> None:
     """Widen (in place) the known ranges of hidden cells with the four-cell cycles of the table (both axes
     checked): when cells (i, j), (i, j2), (i2, j2), (i2, j) are all hidden, adding t to the first and third and
-    taking t from the others keeps every margin, for -min(x[i, j], x[i2, j2]) <= t <= min(x[i, j2], x[i2, j]).
-    Each such point is feasible, so this settles most cells of a long table without a linear programme."""
+    taking t from the others keeps every margin, for -min(s[i, j], s[i2, j2]) <= t <= min(s[i, j2], s[i2, j]),
+    where s = x - floor is how far each cell may fall before it reaches its floor (1 for a non-zero count, else
+    0).  Each such point is feasible, so this settles most cells of a long table without a linear programme."""
     m = values.shape[1]
+    room = values - floor
     for j in range(m):
         for j2 in range(m):
             if j2 == j:
@@ -188,23 +193,24 @@ def _rectangle_widen(values: np.ndarray, hid: np.ndarray, lo: np.ndarray, hi: np
             rows = np.flatnonzero(hid[:, j] & hid[:, j2])
             if rows.size < 2:
                 continue
-            xa, xb = values[rows, j], values[rows, j2]
-            down = np.minimum(xa, _max_other(xb))  # largest decrease of (i, j) over the partner rows i2
-            up = np.minimum(xb, _max_other(xa))  # largest increase
+            xa, sa, sb = values[rows, j], room[rows, j], room[rows, j2]
+            down = np.minimum(sa, _max_other(sb))  # largest decrease of (i, j) over the partner rows i2
+            up = np.minimum(sb, _max_other(sa))  # largest increase
             lo[rows, j] = np.minimum(lo[rows, j], xa - down)
             hi[rows, j] = np.maximum(hi[rows, j], xa + up)
 
 
-def _lp_widen(x: np.ndarray, ii: np.ndarray, jj: np.ndarray, lo: np.ndarray, hi: np.ndarray, todo: np.ndarray,
-              width: float) -> None:
+def _lp_widen(x: np.ndarray, floor: np.ndarray, ii: np.ndarray, jj: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+              todo: np.ndarray, width: float) -> None:
     """Widen (in place) the known ranges ``[lo, hi]`` of the cells of one component (hidden values ``x`` at rows
-    ``ii``, columns ``jj``; every row and column sum of the component known, each cell >= 0) until each cell
-    flagged in ``todo`` is known to range over at least ``width`` or its exact min and max have been found.
+    ``ii``, columns ``jj``; every row and column sum of the component known, each cell >= its ``floor``: 1 for a
+    non-zero count, else 0) until each cell flagged in ``todo`` is known to range over at least ``width`` or its
+    exact min and max have been found.
 
     Min and max of a cell are linear programmes (HiGHS).  Every vertex found widens the known range of every
     cell, so programmes that push all open cells up together, then down, are solved first, and a cell gets its
-    own programmes only while its known range is too narrow.  A cell is never wider than the hidden sum of
-    either of its lines: cells that fail this bound get no programme."""
+    own programmes only while its known range is too narrow.  A cell is never wider than the slack of either of
+    its lines (hidden sum less the floors of its hidden cells): cells that fail this bound get no programme."""
     from scipy.optimize import linprog
     from scipy.sparse import coo_matrix
 
@@ -214,10 +220,12 @@ def _lp_widen(x: np.ndarray, ii: np.ndarray, jj: np.ndarray, lo: np.ndarray, hi:
     a_eq = coo_matrix((np.ones(2 * k), (np.concatenate([r_idx, r_lab.size + c_idx]), np.tile(np.arange(k), 2))),
                       shape=(r_lab.size + c_idx.max(initial=-1) + 1, k)).tocsr()
     b_eq = a_eq @ x
-    todo = todo & (np.minimum(b_eq[r_idx], b_eq[r_lab.size + c_idx]) >= width - _TOL)
+    slack = b_eq - a_eq @ floor
+    todo = todo & (np.minimum(slack[r_idx], slack[r_lab.size + c_idx]) >= width - _TOL)
+    bounds = np.column_stack([floor, np.full(k, np.inf)])
 
     def solve(c):
-        res = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        res = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
         if res.status != 0:  # pragma: no cover - the true values are always feasible and the cells bounded
             raise SSStatsError(f"the disclosure audit's linear programme failed: {res.message}")
         np.minimum(lo, res.x, out=lo)
@@ -265,18 +273,23 @@ def _audit(values: np.ndarray, supp: np.ndarray, reason: np.ndarray, audited: np
     """Hide more cells (in place, in ``supp`` and ``reason``) until every hidden non-zero audited cell ranges over
     at least ``width`` given the margins; raise :class:`SSStatsError` naming a cell that cannot be protected.
 
-    Protection only grows as cells are hidden (hiding a cell relaxes the attacker's constraints), so after each
-    addition only the still-unprotected cells of the component it joins are audited again."""
+    The attacker knows a hidden non-zero cell to be >= 1 (its ``floor``; a hidden 0 only >= 0).  Protection only
+    grows as cells are hidden (hiding a cell relaxes the attacker's constraints), so after each addition only the
+    still-unprotected cells of the component it joins are audited again."""
     vals = np.where(audited, values, 0.0)
+    floor = (values > 0).astype(float)  # what the attacker knows of a hidden cell: a non-zero one is >= 1
     row_tot, col_tot = vals.sum(axis=1), vals.sum(axis=0)
+    # a line's slack: its hidden sum less the floors of its hidden cells, at most (all hidden) its total less the
+    # number of its non-zero cells; no hidden cell of the line ranges wider than that
+    row_room = row_tot - (vals > 0).sum(axis=1)
+    col_room = col_tot - (vals > 0).sum(axis=0)
     # a zero in a checked line whose total is 0 is pinned to 0 by that line: hiding it protects nothing
     useless = audited & (values == 0) & ((row_on & (row_tot == 0))[:, None] | (col_on & (col_tot == 0))[None, :])
-    # a cell never ranges wider than the total of any of its checked lines
     reach = np.full(values.shape, np.inf)
     if row_on:
-        reach = np.minimum(reach, row_tot[:, None])
+        reach = np.minimum(reach, row_room[:, None])
     if col_on:
-        reach = np.minimum(reach, col_tot[None, :])
+        reach = np.minimum(reach, col_room[None, :])
     hopeless = audited & (values > 0) & (reach < width)
     need = supp & audited & (values > 0)  # a hidden 0 needs no protection: the rule would show it as 0
 
@@ -289,10 +302,11 @@ def _audit(values: np.ndarray, supp: np.ndarray, reason: np.ndarray, audited: np
         bad = np.argwhere(mask & hopeless)
         if len(bad):
             i, j = bad[0]
-            lines = " and ".join(([f"row {row_labels[i]!r}"] if row_on and row_tot[i] < width else [])
-                                 + ([f"column {col_labels[j]!r}"] if col_on and col_tot[j] < width else []))
-            fail(i, j, f"the total of {lines} is below {width:g}, so it pins the cell to within less than "
-                       f"{width:g} whatever else is hidden")
+            lines = " and ".join(([f"row {row_labels[i]!r}"] if row_on and row_room[i] < width else [])
+                                 + ([f"column {col_labels[j]!r}"] if col_on and col_room[j] < width else []))
+            fail(i, j, f"the total of {lines}, less 1 for each of its non-zero cells (a hidden non-zero count is "
+                       f"at least 1), is below {width:g}, so it pins the cell to within less than {width:g} "
+                       "whatever else is hidden")
 
     lo, hi = values.copy(), values.copy()  # ranges known so far: valid for good (hiding only widens them)
 
@@ -300,13 +314,13 @@ def _audit(values: np.ndarray, supp: np.ndarray, reason: np.ndarray, audited: np
         r, c = cells[:, 0], cells[:, 1]
         if row_on and col_on:
             l_, h_ = lo[r, c], hi[r, c]
-            _lp_widen(values[r, c], r, c, l_, h_, todo, width)
+            _lp_widen(values[r, c], floor[r, c], r, c, l_, h_, todo, width)
             lo[r, c], hi[r, c] = l_, h_
         else:
-            free_, span = _line_ranges(values, supp & audited, cells, row_on)
+            free_, span = _line_ranges(values, floor, supp & audited, cells, row_on)
             r, c, span = r[free_], c[free_], span[free_]
-            lo[r, c] = 0.0
-            hi[r, c] = np.maximum(hi[r, c], span)
+            lo[r, c] = floor[r, c]
+            hi[r, c] = np.maximum(hi[r, c], floor[r, c] + span)
 
     def protected():
         return hi - lo >= width - _TOL
@@ -314,7 +328,7 @@ def _audit(values: np.ndarray, supp: np.ndarray, reason: np.ndarray, audited: np
     check_hopeless(need)
     lab = _components(supp & audited, row_on, col_on)
     if row_on and col_on:
-        _rectangle_widen(values, supp & audited, lo, hi)
+        _rectangle_widen(values, floor, supp & audited, lo, hi)
         for c in np.unique(lab[need]):
             g = np.argwhere(lab == c)
             audit(g, need[g[:, 0], g[:, 1]])
@@ -334,18 +348,22 @@ def _audit(values: np.ndarray, supp: np.ndarray, reason: np.ndarray, audited: np
         free = audited & ~supp & ~useless & ~hopeless
         pick = None
         mine = lab == lab[i, j]
-        # a cell never ranges wider than the hidden sum of one of its lines: a line whose hidden sum is too small
-        # must hide more, so look there first; then both of its lines; then every line of its component
-        row_short = row_on and vals[i, supp[i] & audited[i]].sum() < width
-        col_short = col_on and vals[supp[:, j] & audited[:, j], j].sum() < width
+        # a cell never ranges wider than the slack of one of its lines (hidden sum less the floors of its hidden
+        # cells): a line whose slack is too small must hide more non-zero cells (a hidden 0 adds no slack), so
+        # look there first; then both of its lines; then every line of its component
+        hid_i, hid_j = supp[i] & audited[i], supp[:, j] & audited[:, j]
+        row_short = row_on and (vals[i, hid_i] - floor[i, hid_i]).sum() < width
+        col_short = col_on and (vals[hid_j, j] - floor[hid_j, j]).sum() < width
         first = (np.array([i] if row_short else [], dtype=int), np.array([j] if col_short else [], dtype=int))
-        for rows, cols_ in (first, (np.array([i]), np.array([j])), (mine.any(axis=1), mine.any(axis=0))):
+        stages = ((*first, values > 0), (np.array([i]), np.array([j]), free),
+                  (mine.any(axis=1), mine.any(axis=0), free))
+        for rows, cols_, allowed in stages:
             line = np.zeros(values.shape, dtype=bool)
             if row_on:
                 line[rows, :] = True
             if col_on:
                 line[:, cols_] = True
-            cand = np.argwhere(free & line)
+            cand = np.argwhere(free & line & allowed)
             if len(cand):
                 v = values[cand[:, 0], cand[:, 1]]
                 pick = cand[np.lexsort((cand[:, 1], cand[:, 0], v, v == 0))[0]]
@@ -361,7 +379,7 @@ def _audit(values: np.ndarray, supp: np.ndarray, reason: np.ndarray, audited: np
         reason[a, b] = f"secondary: audit (row {row_labels[i]!r} / column {col_labels[j]!r})"
         lab = _components(supp & audited, row_on, col_on)
         if row_on and col_on:
-            _rectangle_widen(values, supp & audited, lo, hi)
+            _rectangle_widen(values, floor, supp & audited, lo, hi)
 
     # a hidden cell alone in a checked line is pinned by that line (here always a 0: a non-zero one would not be
     # protected); showing it again changes no other cell's range, so hiding it would only hide nothing
@@ -451,26 +469,38 @@ def suppress(table: pd.DataFrame, columns=None, *, threshold: int = 7, base: int
       column total (across the rows) when columns are checked, for lines of at least 2 cells, excluding the cells
       of declared ``totals`` rows and columns (totals are not audited and never hidden by the audit);
     - knows every shown cell exactly (ignoring the slack that rounding gives);
-    - knows a suppressed cell only to be >= 0.
+    - knows the rule, hence that a suppressed cell holding a non-zero count is >= 1: zeros are shown as 0,
+      primary cells are 1 to ``threshold`` (or round to 0), and the single-line pass hides non-zero cells first.
+      A suppressed true 0 is known only to be >= 0.  So each suppressed cell gets the largest lower bound its
+      true value meets (1 for a non-zero count, 0 for a 0), as if the attacker knew which stars hide zeros: the
+      cautious, tightest correct model (a bound of 1 on a hidden 0 would exclude the true table);
+    - is *not* assumed to know that a primary cell is <= ``threshold``: a ``*`` does not say whether it is
+      primary or secondary (a secondary cell may hold any count), so no suppressed cell is given an upper bound
+      other than what the margins imply.  An attacker who could tell primary from secondary stars would narrow
+      the primary cells' ranges further; that is not audited.
 
-    The unknowns are then the suppressed cells, and each line gives one equality (the sum of its suppressed
-    cells).  Rows and columns are the nodes of a bipartite graph whose edges are the suppressed cells; in each
-    connected component (each line, when only one axis is checked) the minimum and maximum of every suppressed
-    cell are found by linear programming (``scipy.optimize.linprog``, HiGHS; a closed form with one axis; exact
-    shifts around four-cell cycles settle most cells of a long table first).  **Protection rule:** a suppressed
-    cell is protected when ``max - min >= max(base - 1, 1)``: no suppressed cell is known more precisely than a
-    shown rounded count (a shown 10 stands for 8 to 12); with ``base=1`` a suppressed cell must just not be exact.
-    A suppressed true 0 needs no protection (the rule would show it as 0); a suppressed 0 alone in a checked line
-    is pinned by it, hides nothing and is shown again.
+    The unknowns are then the suppressed cells, and each line gives one equality (the sum of its suppressed cells),
+    each suppressed non-zero cell bounded below by 1 and each suppressed 0 by 0.  Rows and columns are the nodes of a
+    bipartite graph whose edges are the suppressed cells; in each connected component (each line, when only one axis
+    is checked) the minimum and maximum of every suppressed cell are found by linear programming
+    (``scipy.optimize.linprog``, HiGHS; a closed form with one axis: a line hiding two cells or more lets each range
+    over ``[lower bound, lower bound + slack]``, the slack being the line's hidden sum less the lower bounds of its
+    hidden cells; exact shifts around four-cell cycles, each cell kept at or above its lower bound, settle most
+    cells of a long table first).  **Protection rule:** a suppressed cell is protected when
+    ``max - min >= max(base - 1, 1)``: no suppressed cell is known more precisely than a shown rounded count (a
+    shown 10 stands for 8 to 12); with ``base=1`` a suppressed cell must just not be exact.  A suppressed true 0
+    needs no protection (the rule would show it as 0); a suppressed 0 alone in a checked line is pinned by it, hides
+    nothing and is shown again.
 
     While some cell is unprotected (the first in row-major order), one more cell is suppressed: an unsuppressed,
-    non-total cell in one of its lines (in the line whose hidden sum is below the width if there is one, since no
-    cell ranges wider than that; else in its row or column; else in any line of its component), non-zero cells
-    first, smallest first, ties by position; a 0 in a checked line whose total is 0 (pinned by that line) is never
-    chosen.  Only the still-unprotected cells of the component are audited again, since hiding a cell only
-    widens the others' ranges.  When no cell can be added, or a checked line's total is below the width (no
-    pattern can then protect a non-zero cell in it), :class:`SSStatsError` is raised naming the cell.  The repair
-    is greedy, so the pattern is protected but not necessarily minimal.
+    non-total cell in one of its lines (a non-zero cell in the line whose slack is below the width if there is one,
+    since no cell ranges wider than that and a hidden 0 adds no slack; else in its row or column; else in any line
+    of its component), non-zero cells first, smallest first, ties by position; a 0 in a checked line whose total is
+    0 (pinned by that line) is never chosen.  Only the still-unprotected cells of the component are audited again,
+    since hiding a cell only widens the others' ranges.  When no cell can be added, or a checked line's total less
+    the number of its non-zero cells is below the width (the most slack the line can have, with all its cells
+    hidden, so no pattern can then protect a non-zero cell in it), :class:`SSStatsError` is raised naming the
+    cell.  The repair is greedy, so the pattern is protected but not necessarily minimal.
 
     References
     ----------
