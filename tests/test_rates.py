@@ -280,3 +280,18 @@ def test_costly_methods_computed_once_per_distinct_input_give_the_same_limits(ki
         p = pd.concat([q[q.level == lev] for q in parts])
         np.testing.assert_allclose(w.lower.to_numpy(), p.lower.to_numpy(), rtol=1e-14, atol=0)
         np.testing.assert_allclose(w.upper.to_numpy(), p.upper.to_numpy(), rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("level", [0.5, 0.8, 0.9, 0.95, 0.99, 0.998, 0.999999])
+def test_methods_trusted_for_exact_ends_give_them(level):
+    """The methods whose one-sided limits are not reset rely on their formulas giving exactly 0 and 1 there."""
+    from ssstats.rates import _EXACT_ENDS_PROPORTION, _EXACT_ENDS_RATE
+
+    n = np.arange(1, 3000)
+    for m in _EXACT_ENDS_PROPORTION:
+        lo0 = PROPORTION_METHODS[m](np.zeros(n.size), n.astype(float), 1 - level)[0]
+        hin = PROPORTION_METHODS[m](n.astype(float), n.astype(float), 1 - level)[1]
+        assert (np.asarray(lo0) == 0).all() and (np.asarray(hin) == 1).all(), m
+    for m in _EXACT_ENDS_RATE:
+        lo0 = RATE_METHODS[m](np.zeros(n.size), n * 2.5, 1 - level)[0]
+        assert (np.asarray(lo0) == 0).all(), m

@@ -22,6 +22,7 @@ References
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -195,6 +196,10 @@ PROPORTION_METHODS: dict[str, Callable] = {
 }
 """Proportion interval methods by name.  ``agresti_coull`` and ``wald`` are truncated to [0, 1] (statsmodels)."""
 
+#: methods whose limits are exactly 0 at x = 0 and 1 at x = n by construction (Wald: zero width there; Agresti-Coull:
+#: truncated; Clopper-Pearson: set by statsmodels), so the one-sided limits need not be set again (tested)
+_EXACT_ENDS_PROPORTION = frozenset({"wald", "agresti_coull", "exact"})
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # rate interval methods: (count, exposure, alpha) -> (lower, upper) of the rate per unit of exposure
@@ -292,8 +297,17 @@ RATE_METHODS: dict[str, Callable] = {
 }
 """Poisson-rate interval methods by name.  ``wald`` is truncated at 0 (statsmodels)."""
 
+#: rate methods whose lower limit is exactly 0 at count 0 by construction (Wald: zero width there)
+_EXACT_ENDS_RATE = frozenset({"wald"})
+
 
 # ---------------------------------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=128)
+def _categorical(categories: tuple) -> pd.CategoricalDtype:
+    """The dtype of a ``method`` column, made once per set of names (building it costs milliseconds)."""
+    return pd.CategoricalDtype(list(categories))
+
 
 def _tidy(labels, inputs: dict, blocks: list[dict]) -> pd.DataFrame:
     """One tidy frame: the inputs repeated once per level, then the blocks' columns stacked.
@@ -315,7 +329,7 @@ def _tidy(labels, inputs: dict, blocks: list[dict]) -> pd.DataFrame:
             if isinstance(vals[0], str):
                 cats = list(dict.fromkeys(vals))
                 codes = np.repeat(np.array([cats.index(v) for v in vals], dtype=np.int8), n)
-                cols[name] = pd.Categorical.from_codes(codes, categories=cats)
+                cols[name] = pd.Categorical.from_codes(codes, dtype=_categorical(tuple(cats)))
             else:
                 cols[name] = np.repeat(np.asarray(vals, dtype=float), n)
         else:
@@ -395,15 +409,18 @@ def proportion_ci(x, n, method: str = "wilson", level=0.95) -> pd.DataFrame:
             raise SSStatsError(f"`n` must be greater than zero (a proportion needs trials); got 0{where}")
         check_le(xa, na, "x", "n", labels)
     est = xa / na
-    # the one-sided limits, set by position: a boolean-mask write costs as much as the Wilson interval itself
-    at_zero, at_n = np.flatnonzero(xa == 0), np.flatnonzero(xa == na)
+    # the one-sided limits, set by position (a boolean-mask write costs as much as the Wilson interval itself),
+    # for the methods whose formulas do not give exactly 0 and 1 there
+    fix = method not in _EXACT_ENDS_PROPORTION
+    at_zero, at_n = (np.flatnonzero(xa == 0), np.flatnonzero(xa == na)) if fix else (None, None)
     blocks = []
     for lev in levels:
         lo, hi = fn(xa, na, 1 - lev)
         lo = np.asarray(lo, dtype=float)  # fresh arrays from every method: the one-sided limits are set in place
         hi = np.asarray(hi, dtype=float)
-        lo[at_zero] = 0.0
-        hi[at_n] = 1.0
+        if fix:
+            lo[at_zero] = 0.0
+            hi[at_n] = 1.0
         blocks.append(dict(estimate=est, lower=lo, upper=hi, method=method, level=lev))
     return _tidy(labels, dict(x=_as_int(x, xa), n=_as_int(n, na)), blocks)
 
@@ -452,12 +469,14 @@ def rate_ci(count, exposure, method: str = "exact", level=0.95, per: float = 1) 
     if labels is not None and len(labels) != c.size:
         labels = None
     est = c / e * per_v if per_v != 1 else c / e
-    at_zero = np.flatnonzero(c == 0)
+    fix = method not in _EXACT_ENDS_RATE
+    at_zero = np.flatnonzero(c == 0) if fix else None
     blocks = []
     for lev in levels:
         lo, hi = fn(c, e, 1 - lev)
         lo = np.asarray(lo, dtype=float)
-        lo[at_zero] = 0.0
+        if fix:
+            lo[at_zero] = 0.0
         if per_v != 1:
             lo *= per_v
             hi = hi * per_v
