@@ -17,11 +17,11 @@ import pandas as pd
 
 import ssstats as ss
 from ssstats import plots
-from ssstats.simulate import synthetic_units
+from ssstats.simulate import FOI_NOTATIONS, synthetic_units
 
 from . import make_synthetic
 from .published import citation as cite  # noqa: F401  (used by the section)
-from .published import fmt_ci, fmt_int, fmt_pct, period_text, v
+from .published import fmt_ci, fmt_int, fmt_level, fmt_pct, period_text, the_level, v
 from . import figures_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +50,10 @@ def rate_label(fid: str, offence: str) -> str:
 
 #: how many units the synthetic-unit table shows (those with the most police reports)
 N_TABLE_UNITS = 10
+#: an outcome less likely than this is called "surprising" (no charge at all from n offences; :func:`surprise`)
+SURPRISING = 0.05
+#: the one-sided confidence level of the upper limit of a press unit's own charge rate (Clopper-Pearson)
+OWN_RATE_LEVEL = 0.95
 
 
 @dataclass
@@ -81,11 +85,16 @@ def published_cascades() -> dict:
             label="Police FOI returns: reports resulting in a charge"),
         # "Of those reports made on mixed-sex wards, 491 were ... referred to safeguarding, and 104 were reported
         # to the police": both out of the mixed-sex reports, and the source does not say the 104 are among the 491
-        f"HSJ 2020, mixed-sex wards, {period_text('hsj20_mixed')}": ss.Cascade(
+        f"HSJ {hsj_year()}, mixed-sex wards, {period_text('hsj20_mixed')}": ss.Cascade(
             {"mixed-sex_ward_reports": v("hsj20_mixed"), "referred_to_safeguarding": v("hsj20_safeguarding"),
              "reported_to_police": v("hsj20_police")},
-            nested=False, label="HSJ 2020: reports on mixed-sex wards, safeguarding and police"),
+            nested=False, label=f"HSJ {hsj_year()}: reports on mixed-sex wards, safeguarding and police"),
     }
+
+
+def hsj_year() -> str:
+    """The year the Health Service Journal published its mixed-sex ward figures (from published_figures.csv)."""
+    return ss.figure("hsj20_mixed").date[:4]
 
 
 def cascade_table(cascades: dict) -> pd.DataFrame:
@@ -156,7 +165,8 @@ def press_units() -> pd.DataFrame:
              source="kingfisher_allegations"),
     ]
     frame = pd.DataFrame(units)
-    own = ss.proportion_ci(frame["charged"], frame["n"], method="exact", level=0.90)
+    # a one-sided upper limit at OWN_RATE_LEVEL is the upper end of the two-sided interval at 2 OWN_RATE_LEVEL - 1
+    own = ss.proportion_ci(frame["charged"], frame["n"], method="exact", level=2 * OWN_RATE_LEVEL - 1)
     frame["upper"] = own["upper"].to_numpy()
     for fid, label in NATIONAL_RATES:
         p = v(fid) / 100
@@ -176,7 +186,7 @@ def surprise(p: float) -> str:
     """Plain words for how surprising an outcome of probability ``p`` is."""
     if p >= 0.2:
         return "not surprising at all"
-    if p >= 0.05:
+    if p >= SURPRISING:
         return "unremarkable"
     if p >= 0.01:
         return "somewhat surprising"
@@ -320,9 +330,24 @@ def _numbers(cascades, units, syn_cascades, charge_fit, referral_fit, press) -> 
         units_charges=fmt_int(v("indy_police_charges")), units_reports=fmt_int(v("indy_police_reports")),
         lb_p0_units=f"{lb.p_zero_units:.2f}", kf_p0_units=f"{kf.p_zero_units:.2f}",
         # the smallest number of offences for which no charge at all has probability below 5% at the rape rate
-        n_surprising=fmt_int(np.floor(np.log(0.05) / np.log1p(-v(NATIONAL_RATES[0][0]) / 100)) + 1),
+        n_surprising=fmt_int(np.floor(np.log(SURPRISING) / np.log1p(-v(NATIONAL_RATES[0][0]) / 100)) + 1),
+        surprising_pct=fmt_level(SURPRISING), own_level=fmt_level(OWN_RATE_LEVEL),
     )
+    # settings the prose names, read from where they live
+    num.update(
+        level=fmt_level(the_level([c.level for c in cascades.values()])),
+        syn_level=fmt_level(the_level(charge_fit.ci["level"])),
+        hsj_year=hsj_year(),
+        # the FOI notations of a suppressed small count that the synthetic returns use (and load_units reads)
+        foi_notations=_or([f'"{k}"' for k in FOI_NOTATIONS]),
+    )
+    rule = inspect.signature(ss.suppress).parameters  # synthetic_unit_table uses suppress's defaults
+    num.update(supp_threshold=fmt_int(rule["threshold"].default), supp_base=fmt_int(rule["base"].default))
     return num
+
+
+def _or(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def _fmt_p(p: float) -> str:

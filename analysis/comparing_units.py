@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import inspect
+import sys
+
 import numpy as np
 import pandas as pd
 
@@ -19,11 +22,16 @@ import ssstats as ss
 from ssstats import plots
 from ssstats.disclosure import round_to_base
 from . import figures_dir
+from .published import fraction_words
 
 ROOT = Path(__file__).resolve().parents[1]
 FIG_DIR = figures_dir()
 SYNTHETIC_PATH = ROOT / "data" / "synthetic_units.csv"
+#: the funnel limits drawn (inner, outer)
 LEVELS = (0.95, 0.998)
+#: the incident rate is given per this many bed days
+PER_BED_DAYS = 1000
+RATE_COLUMN = f"Per {PER_BED_DAYS:,} bed days"
 
 #: the adjustments compared: (label, funnel keyword arguments) per measure
 ADJUSTMENTS = {
@@ -78,7 +86,8 @@ def funnels(u: pd.DataFrame) -> tuple[dict, dict]:
                                        per=100, levels=LEVELS, **kw, **extra.get(kw.get("overdispersion"), {}))
                         for lab, kw in ADJUSTMENTS["referral"]}}
     inc = pd.Series(u["incidents"].astype(np.int64).to_numpy(), index=u["unit_id"])
-    out["incidents"] = {lab: ss.funnel(inc, u["bed_days"].to_numpy(), kind="rate", per=1000, levels=LEVELS, **kw)
+    out["incidents"] = {lab: ss.funnel(inc, u["bed_days"].to_numpy(), kind="rate", per=PER_BED_DAYS,
+                                       levels=LEVELS, **kw)
                         for lab, kw in ADJUSTMENTS["incidents"]}
     return out, {"referral_censored": n_cens, "referral_no_incidents": n_zero_inc}
 
@@ -86,7 +95,7 @@ def funnels(u: pd.DataFrame) -> tuple[dict, dict]:
 def outlier_table(fun: dict) -> pd.DataFrame:
     """Units outside the 95% and 99.8% limits under each approach (counts of units, not of incidents)."""
     rows = []
-    names = {"referral": "Referred to police (% of incidents)", "incidents": "Incidents per 1,000 bed days"}
+    names = {"referral": "Referred to police (% of incidents)", "incidents": f"Incidents per {PER_BED_DAYS:,} bed days"}
     for measure, by_adj in fun.items():
         for lab, res in by_adj.items():
             u = res.units
@@ -94,7 +103,7 @@ def outlier_table(fun: dict) -> pd.DataFrame:
                          "Outside 95% (above)": int(u["high_95"].sum()), "Outside 95% (below)": int(u["low_95"].sum()),
                          "Outside 99.8% (above)": int(u["high_99.8"].sum()),
                          "Outside 99.8% (below)": int(u["low_99.8"].sum()),
-                         "Expected by chance at 95%": f"{0.05 * res.n_units:.0f}"})
+                         f"Expected by chance at {_level(LEVELS[0])}": f"{(1 - LEVELS[0]) * res.n_units:.0f}"})
     return pd.DataFrame(rows)
 
 
@@ -114,7 +123,7 @@ def flagged_table(u: pd.DataFrame, fun: dict) -> pd.DataFrame:
         "Unit (synthetic)": flagged,
         "Incidents": t["incidents"].astype(np.int64).to_numpy(),
         "Bed days": t["bed_days"].round().astype(np.int64).to_numpy(),
-        "Per 1,000 bed days": np.round(1000 * inc_r / t["bed_days"].to_numpy(), 1),
+        RATE_COLUMN: np.round(PER_BED_DAYS * inc_r / t["bed_days"].to_numpy(), 1),
         "Incident rate": inc.loc[flagged, "flag"].to_numpy(),
         "Referred to police": t["referred_to_police"].to_numpy(),
         "Referred (%)": np.round(pct_r, 0),
@@ -128,21 +137,25 @@ def flagged_table(u: pd.DataFrame, fun: dict) -> pd.DataFrame:
     if (table.loc[censored, "Referred to police"] < 1).any():  # pragma: no cover - guards the data contract
         raise ss.SSStatsError("a censored referral count has lower bound 0; it cannot be shown as suppressed")
     shown = ss.suppress(table, columns=["Incidents", "Referred to police"], secondary="columns",
-                        derived={"Per 1,000 bed days": "Incidents",
+                        derived={RATE_COLUMN: "Incidents",
                                  "Referred (%)": ["Referred to police", "Incidents"]})
     shown.attrs["censored_units"] = int(censored.sum())
     return shown
 
 
+def _level(x: float) -> str:
+    return f"{100 * float(x):.10g}%"
+
+
 #: right-align the count columns of the flagged table (they hold display strings after suppression)
-FLAGGED_ALIGN = {"Incidents": "right", "Referred to police": "right", "Per 1,000 bed days": "right",
+FLAGGED_ALIGN = {"Incidents": "right", "Referred to police": "right", RATE_COLUMN: "right",
                  "Referred (%)": "right"}
 
 
 def figures(fun: dict, fig_dir: Path = FIG_DIR) -> dict:
     figs = {}
     titles = {"referral": ("Referred to police (%)", "number of incidents"),
-              "incidents": ("Incidents per 1,000 bed days", "occupied bed days")}
+              "incidents": (f"Incidents per {PER_BED_DAYS:,} bed days", "occupied bed days")}
     for measure, by_adj in fun.items():
         ylabel, xlabel = titles[measure]
         n = next(iter(by_adj.values())).n_units
@@ -163,8 +176,8 @@ def numbers(fun: dict, left_out: dict) -> dict:
         N[f"{measure}_target"] = f"{base.target:.1f}"
         N[f"{measure}_out95_raw"] = f"{int((base.units['high_95'] | base.units['low_95']).sum()):,}"
         N[f"{measure}_out998_raw"] = f"{int((base.units['high_99.8'] | base.units['low_99.8']).sum()):,}"
-        N[f"{measure}_chance95"] = f"{0.05 * base.n_units:.0f}"
-        N[f"{measure}_chance998"] = f"{0.002 * base.n_units:.1f}"
+        N[f"{measure}_chance95"] = f"{(1 - base.levels[0]) * base.n_units:.0f}"
+        N[f"{measure}_chance998"] = f"{(1 - base.levels[1]) * base.n_units:.1f}"
         N[f"{measure}_phi"] = f"{add.phi:.1f}"
         N[f"{measure}_tau2"] = f"{add.tau2:.3g}"
         N[f"{measure}_out95_add"] = f"{int((add.units['high_95'] | add.units['low_95']).sum()):,}"
@@ -181,6 +194,21 @@ def numbers(fun: dict, left_out: dict) -> dict:
     N["incidents_alpha"] = f"{fun['incidents'][MODEL['incidents']].model.alpha:.2f}"
     N["referral_censored"] = f"{left_out['referral_censored']:,}"
     N["referral_no_incidents"] = f"{left_out['referral_no_incidents']:,}"
+    # settings the prose names, read from the results (or from where they live)
+    levels = {tuple(r.levels) for by_adj in fun.values() for r in by_adj.values()}
+    if len(levels) != 1:  # pragma: no cover - every funnel is drawn at LEVELS
+        raise ss.SSStatsError(f"the funnels are drawn at different levels: {sorted(levels)}")
+    (lo, hi), = levels
+    N["level_lo"], N["level_hi"] = _level(lo), _level(hi)
+    N["chance_pct"] = _level(1 - lo)
+    N["incidents_per"] = f"{next(iter(fun['incidents'].values())).per:,g}"
+    # on the log scale a unit with no events is given this many events (ssstats.funnel's zero correction)
+    # (the module is reached through the function: importing ``ssstats.funnel`` would shadow ``ss.funnel``)
+    log_scale = sys.modules[ss.funnel.__module__].SCALES["log"]
+    N["zero_events"] = fraction_words(float(np.exp(log_scale.forward(np.array([0.0]), 1.0, 1.0))[0]))
+    rule = inspect.signature(ss.suppress).parameters  # flagged_table uses suppress's defaults
+    N["supp_threshold"] = f"{rule['threshold'].default:,}"
+    N["supp_base"] = f"{rule['base'].default:,}"
     return N
 
 

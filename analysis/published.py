@@ -7,6 +7,7 @@ Run as a script to regenerate this section's tables and figures without renderin
 
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,11 @@ from ssstats.tables import Markdown
 from . import figures_dir
 
 FIG_DIR = figures_dir()
+
+#: the confidence levels of the charge rate's intervals (the headline interval and the stricter one beside it)
+LEVELS = (0.95, 0.998)
+#: the significance level behind the words "distinguishable from" a national rate
+ALPHA = 0.05
 
 #: national and hospital comparators for the charge rate: (figure id of the percentage, label, group,
 #: figure ids of charges and reports where the source gives the counts)
@@ -89,6 +95,43 @@ def short_period(fid: str) -> str:
 
 def fmt_int(x: float) -> str:
     return f"{x:,.0f}"
+
+
+def fmt_level(level: float) -> str:
+    """A confidence level or probability as the prose writes it: ``0.95`` -> ``"95%"``, ``0.998`` -> ``"99.8%"``."""
+    return f"{100 * float(level):.10g}%"
+
+
+def the_level(levels) -> float:
+    """The one level of a result's ``level`` column (or attribute); an error if they differ."""
+    vals = np.unique(np.round(np.atleast_1d(np.asarray(levels, dtype=float)), 12))
+    if vals.size != 1:
+        raise ValueError(f"expected one confidence level; got {vals.tolist()}")
+    return float(vals[0])
+
+
+_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def number_words(k: float) -> str:
+    """A small whole number in words (``2`` -> ``"two"``), as prose writes it; larger ones as digits."""
+    if float(k).is_integer() and 0 <= k < len(_WORDS):
+        return _WORDS[int(k)]
+    return f"{k:,g}"
+
+
+def fraction_words(x: float) -> str:
+    """A simple fraction in words: ``0.5`` -> ``"half"``, ``0.25`` -> ``"a quarter"``, ``0.75`` -> ``"three
+    quarters"``; anything else as a percentage."""
+    from fractions import Fraction
+
+    f = Fraction(float(x)).limit_denominator(4)
+    if abs(float(f) - float(x)) > 1e-12 or not 0 < f < 1:
+        return fmt_pct(x, 0)
+    if f.denominator == 2:
+        return "half"
+    name = {3: "third", 4: "quarter"}[f.denominator]
+    return f"a {name}" if f.numerator == 1 else f"{number_words(f.numerator)} {name}s"
 
 
 def _below_verdict(estimate: float, upper: float, threshold: float) -> str:
@@ -171,7 +214,7 @@ def run(fig_dir: str | Path = FIG_DIR) -> PublishedSection:
     """Compute the section's tables and figures and write the figures (PNG and SVG) to ``fig_dir``."""
     claims = check_claims()
     x, n = v("indy_police_charges"), v("indy_police_reports")
-    charge = ss.proportion_ci(x, n, method="wilson", level=(0.95, 0.998))
+    charge = ss.proportion_ci(x, n, method="wilson", level=LEVELS)
     exact = ss.proportion_ci(x, n, method="exact").iloc[0]
     comp = comparator_table()
 
@@ -228,13 +271,18 @@ def run(fig_dir: str | Path = FIG_DIR) -> PublishedSection:
         charge_published=words("indy_police_charge_pct", r"less than \S+ per cent"),
         charge_ci_lo_round=fmt_pct(charge.lower[0]), charge_ci_hi_round=fmt_pct(charge.upper[0]),
         charge_verdict=_below_verdict(charge.estimate[0], charge.upper[0], v("indy_police_charge_pct") / 100),
-        nat_latest_verdict=("not distinguishable from" if tests.p_value[is_rape].iloc[-1] >= 0.05
-                            else "distinguishable (p < 0.05) from"),
+        nat_latest_verdict=("not distinguishable from" if tests.p_value[is_rape].iloc[-1] >= ALPHA
+                            else f"distinguishable (p < {ALPHA:g}) from"),
         trusts_period=period_text("indy_sky_total_incidents"), trusts_text=ss.figure("indy_sky_trusts").text,
         police_period=period_text("indy_police_reports"),
         cqc_share_text=ss.figure("cqc18_share_pct").text, cqc_total_text=ss.figure("cqc18_reports_reviewed").text,
         cqc_third_text=words("cqc18_more_than_third", r"more than a third"),
     )
+    # the levels as the results carry them (so the prose says what was computed)
+    numbers.update(level=fmt_level(charge.level[0]), level_high=fmt_level(charge.level[1]),
+                   exact_level=fmt_level(exact.level), hosp_level=fmt_level(the_level(hospitals.level)),
+                   # check_claims computes its intervals with proportion_ci's default level
+                   claims_level=fmt_level(inspect.signature(ss.proportion_ci).parameters["level"].default))
     share = claims.set_index("claim_id").loc["cqc_share_of_reports"]
     numbers.update(cqc_implied_total=fmt_int(share.recomputed), cqc_implied_lo=fmt_int(share.lower),
                    cqc_implied_hi=fmt_int(share.upper))

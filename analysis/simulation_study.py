@@ -35,6 +35,9 @@ CHARGE_TRIALS = 1374
 #: "small" in the appendix's prose and tables: at most this many trials (proportions) or expected events (rates)
 SMALL_TRIALS = 100
 SMALL_EVENTS = 5
+#: a Monte Carlo coverage is called short of (or above) the nominal level beyond this many standard errors; the
+#: figure's error bars span as many
+MC_K = 2
 
 _PROPORTION_ORDER = ["wald", "agresti_coull", "wilson", "jeffreys", "mid_p", "exact"]
 _RATE_ORDER = ["wald", "score", "jeffreys", "mid_p", "byar", "exact"]
@@ -178,7 +181,7 @@ def coverage_ylim(coverage, level: float, lower=None) -> tuple[float, float]:
 
 def _two_se(s: pd.DataFrame) -> np.ndarray:
     """Error bars of 2 Monte Carlo s.e. either side, kept inside [0, 1] where coverage lives (lower, upper)."""
-    c, e = s["coverage"].to_numpy(float), 2 * s["coverage_mcse"].to_numpy(float)
+    c, e = s["coverage"].to_numpy(float), MC_K * s["coverage_mcse"].to_numpy(float)
     return np.vstack([np.minimum(e, c), np.minimum(e, 1 - c)])
 
 
@@ -352,13 +355,51 @@ def _numbers(res: pd.DataFrame) -> dict[str, str]:
         from scipy import stats
 
         n["mse_settings"] = f"{len(mse):,}"
-        n["mse_chance_beyond"] = f"{len(mse) * 2 * stats.norm.sf(2):.1f}"
+        n["mse_chance_beyond"] = f"{len(mse) * 2 * stats.norm.sf(MC_K):.1f}"
         both = ind.pivot_table(index=["lists", "method"], columns="model", values="coverage")
         if {"main", "stepwise"} <= set(both.columns):
             gap = (both["stepwise"] - both["main"]).abs().dropna()
             n["mse_ind_step_vs_main"] = f"{100 * gap.max():.1f}" if len(gap) else "n/a"
+    n.update(_settings(res))
     fits = res[res["calculation"] == "monte_carlo"]
     n["mc_failed"] = f"{int(fits['failed'].sum()):,}"
+    return n
+
+
+def dependent_lists() -> tuple[int, int]:
+    """The two lists (numbered from 1) that the study makes dependent, read off its capture model: the pair whose
+    joint capture probability is not the product of its margins when the log odds ratio is not zero."""
+    import itertools
+
+    from ssstats.simulate import capture_probabilities
+
+    h, pr = capture_probabilities([0.5, 0.5, 0.5, 0.5], log_odds_ratio=1.0)
+    marg = pr @ h
+    pairs = [(i + 1, j + 1) for i, j in itertools.combinations(range(h.shape[1]), 2)
+             if not np.isclose(pr @ (h[:, i] * h[:, j]), marg[i] * marg[j])]
+    if len(pairs) != 1:  # pragma: no cover - the study has one dependent pair
+        raise ValueError(f"expected one dependent pair of lists; got {pairs}")
+    return pairs[0]
+
+
+def _settings(res: pd.DataFrame) -> dict[str, str]:
+    """Settings the appendix's prose names, read from the results and from where they live in code."""
+    from scipy import stats
+
+    from .comparing_units import LEVELS as FUNNEL_LEVELS
+    from .published import LEVELS as CHARGE_LEVELS
+    from .published import number_words
+
+    lev = float(res["level"].dropna().iloc[0])
+    n = {"z": f"{stats.norm.ppf(1 - (1 - lev) / 2):.2f}",  # the Wald interval's multiplier at the level
+         "mc_k_words": number_words(MC_K)}
+    # the body's intervals at other levels (the funnels' outer limits, the charge rate's stricter interval)
+    others = sorted({x for x in (*FUNNEL_LEVELS, *CHARGE_LEVELS) if not np.isclose(x, lev)})
+    n["other_levels"] = _and([f"{100 * x:.10g}%" for x in others])
+    od = res[res["study"].isin(["overall_proportion", "unit_proportions"])]
+    if len(od):
+        n["od_rho_min"] = f"{od['rho'].min():g}"
+    n["mse_dep_a"], n["mse_dep_b"] = (str(k) for k in dependent_lists())
     return n
 
 
@@ -366,7 +407,7 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def mc_verdict(rows: pd.DataFrame, level: float, k: float = 2.0) -> str:
+def mc_verdict(rows: pd.DataFrame, level: float, k: float = MC_K) -> str:
     """Words for Monte Carlo coverage against the nominal level, from the coverage and its Monte Carlo s.e.
 
     Settings (by number of lists) whose coverage is within ``k`` Monte Carlo standard errors of ``level`` are

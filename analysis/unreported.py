@@ -24,7 +24,7 @@ from ssstats.tables import Markdown
 from ssstats.underreporting import closed_population
 
 from .published import citation as cite  # noqa: F401  (used by the section)
-from .published import fmt_int, fmt_pct, period_text, v
+from .published import fmt_int, fmt_level, fmt_pct, fraction_words, period_text, the_level, v
 from . import figures_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +37,11 @@ N_DRAWS = 1_000_000
 N_BOOT = 1000
 #: the prior weight ("effective sample size") given to the CSEW rate in the bias analysis: an assumption
 PRIOR_WEIGHT = 100
+#: the recording completeness values the CQC's incidents are divided by (multiplier method): single values, and
+#: an uncertain range read as a logit-normal distribution
+CQC_COMPLETENESS = (0.25, 0.5, 0.75, (0.3, 0.9))
+#: the completeness the prose takes as its example
+CQC_EXAMPLE = 0.5
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -121,9 +126,9 @@ def run_cqc() -> tuple[pd.DataFrame, object]:
     """The CQC's incidents under plausible recording completeness (multiplier method)."""
     obs = v("cqc18_incidents")
     rows = []
-    for label, rep in [("a quarter recorded", 0.25), ("half recorded", 0.5), ("three quarters recorded", 0.75),
-                       ("{:.0%} to {:.0%} (uncertain)", (0.3, 0.9))]:
-        label = label.format(*rep) if isinstance(rep, tuple) else label
+    for rep in CQC_COMPLETENESS:
+        label = (f"{rep[0]:.0%} to {rep[1]:.0%} (uncertain)" if isinstance(rep, tuple)
+                 else f"{fraction_words(rep)} recorded")
         res = ss.multiplier_estimate(obs, rep, seed=SEED)
         t = res.table.set_index("method")
         rows.append({"recording completeness": label, "estimated incidents": round(t.loc["delta", "estimate"]),
@@ -243,7 +248,13 @@ def run(fig_dir: str | Path = FIG_DIR) -> UnreportedSection:
         "naive_offences": fmt_int(v("indy_police_reports") / (v("csew_told_police_pct") / 100)),
         "n_draws": fmt_int(N_DRAWS),
         "cqc": fmt_int(v("cqc18_incidents")),
-        "cqc_half": fmt_int(cqc_table.iloc[1]["estimated incidents"]),
+        "cqc_half": fmt_int(cqc_table.iloc[CQC_COMPLETENESS.index(CQC_EXAMPLE)]["estimated incidents"]),
+        "cqc_half_words": fraction_words(CQC_EXAMPLE),
+        "cqc_level": fmt_level(the_level(cqc_res.table["level"])),
+        "bias_level": fmt_level(the_level(np.concatenate([r.table["level"].to_numpy() for r in bias_results.values()]))),
+        "syn_level": fmt_level(the_level([f.level for f in syn_fits.values()])),
+        "uk_level": fmt_level(step.level),
+        "uk_year": f"{ss.figure('uk2013_mse_lower').period_end:%Y}",
         "syn_truth": fmt_int(truth),
         "syn_lists": str(len(syn_fits["stepwise (SparseMSE)"].lists)),
         "syn_observed": fmt_int(syn_fits["stepwise (SparseMSE)"].n_observed),
