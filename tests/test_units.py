@@ -756,3 +756,65 @@ def test_beta_binomial_intervals_at_the_boundary_and_low_levels(level):
     assert ((t.lower <= t.estimate) & (t.estimate <= t.upper)).all()
     if level <= 0.5:  # no one-sided cut-off above 0: the rho interval is {0}, alpha and beta infinite
         assert t.loc["rho", "upper"] == 0 and t.loc["alpha", "lower"] == np.inf
+
+
+# ------------------------------------------------------------------------- a billion trials, rates of 1e-9 (audit)
+
+def _bb_vs_regression(y, n):
+    b = ss.fit_beta_binomial(y, n)
+    f = ss.fit_beta_binomial_regression(y, n)
+    return b, special.expit(f.params["const"]), f.rho, f
+
+
+def test_regression_billion_trials_rates_1e9_no_covariates():
+    y, n = [1, 0, 2, 1, 3, 0, 1, 2, 5, 0], [10**9] * 10
+    b, mu, rho, f = _bb_vs_regression(y, n)
+    assert mu == pytest.approx(b.mu, rel=1e-6) and rho == pytest.approx(b.rho, rel=RTOL)
+    assert f.loglik == pytest.approx(b.loglik, rel=1e-10)
+    # with a covariate these data show no overdispersion (the binomial is the maximum): said so, not "separation"
+    cov = pd.DataFrame({"w": list("ababababab")})
+    with pytest.raises(SSStatsError, match="rho tends to 0"):
+        ss.fit_beta_binomial_regression(y, n, cov)
+    assert ss.fit_quasibinomial(y, n, cov).params["w[b]"] == pytest.approx(np.log(3 / 12), rel=1e-6)
+
+
+@pytest.mark.parametrize("r", [1e-7, 1e-6])
+def test_regression_billion_trials_small_rho_agrees_with_fit(r):
+    rng = np.random.default_rng(5)  # synthetic: Beta(2, 2/r) rates, 1e9 trials per unit
+    n = np.full(200, 10**9)
+    y = rng.binomial(n, rng.beta(2, 2 / r, n.size))
+    b, mu, rho, _ = _bb_vs_regression(y, n)
+    assert b.rho * 1e9 > 10  # rho ~ 4e-8 yet the variance is tens of times the binomial one
+    assert mu == pytest.approx(b.mu, rel=1e-6) and rho == pytest.approx(b.rho, rel=1e-6)
+
+
+def test_regression_billion_trials_with_covariates():
+    rng = np.random.default_rng(8)  # synthetic: two wards at rates 1e-9 and 3e-9, overdispersed, 1e9 trials
+    ward = np.repeat(["a", "b"], 60)
+    mu = np.where(ward == "a", 1e-9, 3e-9)
+    rho = 1e-9
+    s = (1 - rho) / rho
+    n = np.full(ward.size, 10**9)
+    y = rng.binomial(n, rng.beta(mu * s, (1 - mu) * s))
+    f = ss.fit_beta_binomial_regression(y, n, pd.DataFrame({"ward": ward}))
+    # each ward alone by fit_beta_binomial: the common-rho regression's log-likelihood is at most their sum
+    sep = sum(ss.fit_beta_binomial(y[ward == w], n[ward == w]).loglik for w in "ab")
+    assert f.loglik <= sep + 1e-8
+    ratio = y[ward == "b"].sum() / y[ward == "a"].sum()  # equal trials: about the ratio of the ward totals
+    assert np.exp(f.params["ward[b]"]) == pytest.approx(ratio, rel=0.1)
+
+
+def test_quasibinomial_no_successes_wording():
+    with pytest.raises(SSStatsError, match="no unit has any successes"):
+        ss.fit_quasibinomial([0] * 10, [50] * 10)
+    with pytest.raises(SSStatsError, match="every unit has all its trials successes"):
+        ss.fit_beta_binomial_regression([50] * 10, [50] * 10)
+
+
+def test_separation_on_a_continuous_covariate():
+    x = pd.DataFrame({"x": np.arange(8.0)})  # synthetic: no successes below x = 4, all above
+    y, n = [0, 0, 0, 0, 8, 11, 10, 9], [10, 12, 9, 10, 8, 11, 10, 9]
+    for f in (ss.fit_quasibinomial, ss.fit_beta_binomial_regression):
+        with pytest.raises(SSStatsError, match="separation"):
+            f(y, n, x)
+    ss.fit_quasibinomial([0, 1, 0, 0, 3, 1, 4, 2], n, x)  # overlap: fits

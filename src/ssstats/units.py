@@ -342,6 +342,33 @@ def _dpsi1(x, m):
     return np.where(big, d_big, d_small)
 
 
+def _lbeta_ratio(a, b, y, m):
+    """log B(a + y, b + m) - log B(a, b) without the cancellation of log-gammas of the trials.
+
+    With s = a + b, n = y + m and E as in :func:`_lgamma_rest` (lgamma(b + m) - lgamma(s + n) and lgamma(s) -
+    lgamma(b) combined through s + n = (b + m) + (a + y)):
+    y log q + E(a, y) - a log(1 + n/s) + E(b, a) - E(b + m, a + y), q = (a + y)/(s + n); every term is of the
+    size of the smaller side (a + y), not of n (with 1e9 trials and 1e3 successes the three-term form
+    E(a, y) + E(b, m) - E(s, n) loses 1e-7 per unit to rounding).  The mirror form is used where b + m is the
+    smaller side.
+    """
+    a, b, y, m = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, y, m)))
+    swap = a + y > b + m
+    a, b, y, m = np.where(swap, b, a), np.where(swap, a, b), np.where(swap, m, y), np.where(swap, y, m)
+    s, n = a + b, y + m
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = (a + y) / (s + n)
+        base = np.where(y > 0, y * np.log(q), 0.0) + _lgamma_rest(a, y)
+        t1, t2, t3 = a * np.log1p(n / s), _lgamma_rest(b, a), _lgamma_rest(b + m, a + y)
+        # the three-term form, better where s is large against n (both E terms then small)
+        u1, u2 = _lgamma_rest(b, m), _lgamma_rest(s, n)
+        new = base - t1 + t2 - t3
+        old = base + np.where(m > 0, m * np.log1p(-q), 0.0) + u1 - u2
+        # each form's rounding error is about eps times its largest term
+        use_old = np.maximum(np.abs(u1), np.abs(u2)) < np.maximum(np.maximum(np.abs(t1), np.abs(t2)), np.abs(t3))
+        return np.where(use_old, old, new)
+
+
 def _rows_closed(mu, rho, y, n, lchoose, order):
     """Per-row log-likelihood, gradient and Hessian in (mu, rho) from log-gamma functions (for very large n).
 
@@ -375,10 +402,7 @@ def _rows_closed(mu, rho, y, n, lchoose, order):
         return ll, g, h
     s = (1 - rho) / rho
     a, b = mu * s, (1 - mu) * s
-    q = (a + y) / (s + n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ll = (lchoose + np.where(y > 0, y * np.log(q), 0.0) + np.where(m > 0, m * np.log1p(-q), 0.0)
-              + _lgamma_rest(a, y) + _lgamma_rest(b, m) - _lgamma_rest(s, n))
+    ll = lchoose + _lbeta_ratio(a, b, y, m)
     if order == 0:
         return ll, None, None
     dn = _dpsi(s, n)
@@ -584,7 +608,7 @@ class _BBProfile:
                 else:
                     break
                 mu, rho = mu + t * step[0], rho + t * step[1]
-                if np.all(np.abs(t * step) < 1e-14):
+                if np.all(np.abs(t * step) < 1e-14 * np.maximum(1e-3, [mu, rho])):  # relative: rho may be 1e-10
                     break
             v = self.ll(mu, rho)
         if v_b >= v or rho <= 0 or (g_b[1] <= 0 and rho < 1e-7):
@@ -1600,6 +1624,45 @@ def _prop_inputs(successes, trials, covariates, labels, censored=None, nan_messa
     return y[keep], n[keep], X, names, int((~keep).sum()), cens[keep], lo[keep], hi[keep]
 
 
+def _check_separation(X, n, lo, hi):
+    """Refuse data whose logit-scale maximum likelihood does not exist, judged from the data alone.
+
+    A unit certainly has successes if its (lower bound on the) successes is above 0, and failures if its (upper
+    bound) is below its trials.  The mean model's coefficients are infinite when some direction b != 0 has
+    x_i b >= 0 for every unit with successes and x_i b <= 0 for every unit with failures (complete or
+    quasi-complete separation, Albert and Anderson 1984): a linear programme over the distinct (x, has
+    successes, has failures) rows, with the covariates centred and scaled (which does not change whether such a
+    b exists).  No threshold on fitted proportions is involved, so rates of 1e-9 in units of 1e9 trials fit.
+    """
+    succ, fail = lo > 0, hi < n
+    if not succ.any():
+        raise SSStatsError("no unit has any successes: the mean proportion's estimate is 0, on the boundary, and "
+                           "the model cannot be fitted (report the binomial interval for 0 successes)")
+    if not fail.any():
+        raise SSStatsError("every unit has all its trials successes: the mean proportion's estimate is 1, on the "
+                           "boundary, and the model cannot be fitted")
+    sep_msg = ("separation: for some covariate pattern every unit has 0 successes (or all successes), so its "
+               "coefficient is infinite; merge levels or drop the covariate")
+    Z = X.astype(float).copy()
+    for j in range(Z.shape[1]):
+        c = Z[:, j]
+        sd = c.std()
+        if sd > 0:
+            Z[:, j] = (c - c.mean()) / sd
+    rows = np.unique(np.column_stack([Z, succ, fail]), axis=0)
+    Zu, su, fu = rows[:, :-2], rows[:, -2].astype(bool), rows[:, -1].astype(bool)
+    s = su.astype(float) - fu.astype(float)  # +1: successes only, -1: failures only, 0: both
+    # maximise sum_i s_i x_i b subject to s_i x_i b >= 0 (both kinds: x_i b = 0) and -1 <= b <= 1
+    both = su & fu
+    A_ub = -(Zu[~both] * s[~both, None])
+    A_eq = Zu[both] if both.any() else None
+    res = optimize.linprog(-(s[~both] @ Zu[~both]), A_ub=A_ub, b_ub=np.zeros(A_ub.shape[0]),
+                           A_eq=A_eq, b_eq=np.zeros(A_eq.shape[0]) if A_eq is not None else None,
+                           bounds=[(-1, 1)] * Z.shape[1], method="highs")
+    if res.status == 0 and -res.fun > 1e-7 * max(1, Zu.shape[0]):
+        raise SSStatsError(sep_msg)
+
+
 def fit_quasibinomial(successes, trials, covariates=None, labels=None, level: float = 0.95,
                       floor_dispersion: bool = True) -> RegressionFit:
     """Binomial GLM (logit link) with quasi-binomial dispersion, as R ``glm(family = quasibinomial)``.
@@ -1643,6 +1706,7 @@ def fit_quasibinomial(successes, trials, covariates=None, labels=None, level: fl
                     "no probability of a range of counts: fit the units with "
                     "fit_beta_binomial_regression(..., censored=(lower, upper)), whose likelihood uses "
                     "P(lower <= Y <= upper)")[:5]
+    _check_separation(X, n, y, y)
     # proportions with var_weights = trials: with a two-column (successes, failures) response statsmodels'
     # Pearson-based scale is not R's (it is computed on the proportion scale without the trials as weights)
     model = sm.GLM(y / n, X, family=sm.families.Binomial(), var_weights=n)
@@ -1655,10 +1719,6 @@ def fit_quasibinomial(successes, trials, covariates=None, labels=None, level: fl
         floored = bool(floor_dispersion and phi_hat < 1)
         if floored:
             res = model.fit(scale=1.0, tol=1e-12)
-    fitted = np.asarray(res.fittedvalues)
-    if np.any((fitted < 1e-10) | (fitted > 1 - 1e-10)):
-        raise SSStatsError("separation: for some covariate pattern every unit has 0 successes (or all successes), "
-                           "so its coefficient is infinite; merge levels or drop the covariate")
     phi = float(res.scale)
     df = y.size - X.shape[1]
     coef = _coef_table(names, res.params, res.bse, lev, dist="t", df=df)
@@ -1681,23 +1741,22 @@ def _bbreg_rows(eta, phi, y, n, lch, order):
     s = np.exp(-phi)  # (1 - rho)/rho = alpha + beta
     a = mu * s
     bb = (1 - mu) * s
-    ll = lch + special.betaln(y + a, n - y + bb) - special.betaln(a, bb)
+    m = n - y
+    ll = lch + _lbeta_ratio(a, bb, y, m)  # log B(y + a, m + b) - log B(a, b), accurate with 1e9 trials
     if order == 0:
         return ll, None, None
-    psab = special.digamma(a + bb)
-    psn = special.digamma(n + a + bb)
-    ga = special.digamma(y + a) - psn - special.digamma(a) + psab
-    gb = special.digamma(n - y + bb) - psn - special.digamma(bb) + psab
+    dn = _dpsi(s, n)
+    ga = _dpsi(a, y) - dn  # digamma(y + a) - digamma(a) - [digamma(n + s) - digamma(s)]
+    gb = _dpsi(bb, m) - dn
     dm = mu * (1 - mu)
     # d alpha/d eta = s dm, d beta/d eta = -s dm; d alpha/d phi = -alpha, d beta/d phi = -beta
     g = np.stack([s * dm * (ga - gb), -(a * ga + bb * gb)], axis=1)
     if order == 1:
         return ll, g, None
-    t_ab = special.polygamma(1, a + bb)
-    t_n = special.polygamma(1, n + a + bb)
-    haa = special.polygamma(1, y + a) - t_n - special.polygamma(1, a) + t_ab
-    hbb = special.polygamma(1, n - y + bb) - t_n - special.polygamma(1, bb) + t_ab
-    hab = t_ab - t_n
+    tn = _dpsi1(s, n)
+    haa = _dpsi1(a, y) - tn
+    hbb = _dpsi1(bb, m) - tn
+    hab = -tn
     da_e, db_e = s * dm, -s * dm
     d2a_ee = s * dm * (1 - 2 * mu)
     h_ee = haa * da_e ** 2 + 2 * hab * da_e * db_e + hbb * db_e ** 2 + (ga - gb) * d2a_ee
@@ -1807,14 +1866,11 @@ def fit_beta_binomial_regression(successes, trials, covariates=None, labels=None
     y, n, X, names, n_ex, cens, lo, hi = _prop_inputs(successes, trials, covariates, labels, censored)
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
+    _check_separation(X, n, lo, hi)
     mid = np.where(cens, (lo + hi) / 2, y)  # starting values only
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PerfectSeparationWarning)  # separation is checked from the fit below
         glm = sm.GLM(mid / n, X, family=sm.families.Binomial(), var_weights=n).fit(tol=1e-10)
-    fitted = np.asarray(glm.fittedvalues)
-    if np.any((fitted < 1e-8) | (fitted > 1 - 1e-8)):
-        raise SSStatsError("separation: for some covariate pattern every unit has 0 successes (or all successes), "
-                           "so its coefficient is infinite; merge levels or drop the covariate")
     rho0 = _moments(mid, n)[1]
     data = _RegData(X, np.where(cens, 0.0, y), n, cens, lo, hi)
     x0 = np.append(np.asarray(glm.params, float), special.logit(rho0))
@@ -1843,7 +1899,13 @@ def fit_beta_binomial_regression(successes, trials, covariates=None, labels=None
                 break
     f, g, H = _bbreg_negll(x, data, 2)
     rho = float(special.expit(x[-1]))
-    if rho < 1e-6 or not np.all(np.linalg.eigvalsh(H) > 0):
+    # no overdispersion, judged by the likelihood ratio against the binomial at the fitted mean model (an upper
+    # bound on the LRT statistic; rho itself may be 1e-8 and matter, with 1e9 trials) and by the variance
+    # inflation 1 + (n - 1) rho of the largest unit, or a maximum that is not an interior one
+    with np.errstate(all="ignore"):
+        f_binom = _bbreg_negll(np.append(x[:-1], -60.0), data, 0)  # rho = e^-60: the binomial
+    if (2 * (f_binom - f) < 1e-6 or (float(n.max()) - 1) * rho < 1e-6
+            or not np.all(np.linalg.eigvalsh(H) > 0)):
         raise SSStatsError("the beta-binomial regression's rho tends to 0 (no overdispersion beyond the binomial "
                            "given the covariates): use fit_quasibinomial, whose dispersion is then about 1")
     if np.max(np.abs(g)) > 1e-6 * max(1.0, abs(f)):
