@@ -64,6 +64,8 @@ class AttritionSection:
     synthetic_cascades: dict  # name -> ss.Cascade (synthetic units)
     charge_fit: object        # ss.fit_beta_binomial of charges out of police reports (synthetic units)
     referral_fit: object      # ... of referrals out of incidents (synthetic units)
+    regression: object        # ss.fit_beta_binomial_regression of referrals on ward type and sector (synthetic)
+    regression_table: pd.DataFrame
     unit_table: pd.DataFrame  # synthetic units with the most police reports, through ss.suppress
     press: pd.DataFrame       # the two units named in the press against the national charge rates
     figures: dict = field(default_factory=dict)
@@ -230,6 +232,7 @@ def run(fig_dir: str | Path = FIG_DIR, synthetic_path: str | Path = SYNTHETIC_PA
                                         labels=units["unit_id"])
     unit_table = synthetic_unit_table(units, charge_fit)
     press = press_units()
+    regression = referral_regression(units)
 
     figs = {
         "cascades": plots.plot_cascades(cascades, title="Attrition in the published figures (95% Wilson intervals)"),
@@ -248,9 +251,58 @@ def run(fig_dir: str | Path = FIG_DIR, synthetic_path: str | Path = SYNTHETIC_PA
         plots.save_figure(fig, f"attrition_{name}", fig_dir)
 
     numbers = _numbers(cascades, units, syn_cascades, charge_fit, referral_fit, press)
+    numbers.update(_regression_numbers(regression))
     return AttritionSection(cascades=cascades, cascade_table=table, synthetic=units,
                             synthetic_cascades=syn_cascades, charge_fit=charge_fit, referral_fit=referral_fit,
+                            regression=regression, regression_table=regression_table(regression),
                             unit_table=unit_table, press=press, figures=figs, numbers=numbers)
+
+
+#: covariates of the regression across units (columns of the unit-level schema)
+COVARIATES = ["ward_type", "sector"]
+
+
+def referral_regression(units: pd.DataFrame):
+    """Beta-binomial regression of referrals to the police out of incidents on ward type and sector, across the
+    synthetic units with incidents, suppressed referral counts entering as their ranges."""
+    w = units[units["incidents"] > 0]
+    return ss.fit_beta_binomial_regression(
+        w["referred_to_police"], w["incidents"].astype(np.int64), covariates=w[COVARIATES],
+        censored=(w["referred_to_police_lower"], np.minimum(w["referred_to_police_upper"], w["incidents"])),
+        labels=w["unit_id"])
+
+
+def regression_table(fit) -> pd.DataFrame:
+    """The regression's terms as odds ratios with their intervals (the logit(rho) row as rho)."""
+    c = fit.coef
+    terms = c[c["term"] != "logit(rho)"]
+    lev = fmt_pct(float(terms["level"].iloc[0]), 0)
+    return pd.DataFrame({
+        "Term (synthetic data)": terms["term"].replace({"const": "baseline odds (mixed-sex, NHS)"}).to_numpy(),
+        "Odds ratio": np.exp(terms["estimate"]).round(3).to_numpy(),
+        f"{lev} interval": [f"{np.exp(lo):.3f} to {np.exp(hi):.3f}" for lo, hi in zip(terms["lower"],
+                                                                                     terms["upper"])],
+        "p-value": terms["p_value"].round(4).to_numpy(),
+    })
+
+
+def _regression_numbers(fit) -> dict:
+    gen = inspect.signature(synthetic_units).parameters
+    row = fit.coef.set_index("term").loc["sector[independent]"]
+    return dict(
+        reg_units=fmt_int(fit.n_units), reg_censored=fmt_int(fit.n_censored),
+        reg_or_indep=f"{np.exp(row.estimate):.2f}",
+        reg_or_indep_ci=f"{np.exp(row.lower):.2f} to {np.exp(row.upper):.2f}",
+        reg_level=fmt_pct(float(row.level), 0),
+        reg_true_ratio=f"{gen['independent_referral_ratio'].default:g}",
+        reg_rho=f"{fit.rho:.3f}",
+        reg_verdict=(f"{'includes' if row.lower <= 0 <= row.upper else 'excludes'} 1 (no difference) and "
+                     f"{'includes' if np.exp(row.lower) <= gen['independent_referral_ratio'].default <= np.exp(row.upper) else 'excludes'}"
+                     " the generator's ratio"),
+        reg_reading=("with units this varied, a difference of that size between sectors is hard to pin down "
+                     "from one set of returns" if row.lower <= 0 <= row.upper
+                     else "the difference between sectors stands out from the variation between units"),
+    )
 
 
 def _numbers(cascades, units, syn_cascades, charge_fit, referral_fit, press) -> dict:
