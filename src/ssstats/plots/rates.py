@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
@@ -43,16 +45,14 @@ def forest_plot(frame: pd.DataFrame, label: str = "label", group: str | None = N
     cmap = {g: colours[i % len(colours)] for i, g in enumerate(groups)}
     lower = frame["lower"] if "lower" in frame else pd.Series(np.nan, index=frame.index)
     upper = frame["upper"] if "upper" in frame else pd.Series(np.nan, index=frame.index)
-    seen = set()
+    shapes = set()
     for yi, (_, row), lo, hi in zip(y, frame.iterrows(), lower, upper):
-        g = row[group] if group else None
-        c = cmap[g]
+        c = cmap[row[group] if group else None]
         has_ci = np.isfinite(lo) and np.isfinite(hi)
         if has_ci:
             ax.plot([lo, hi], [yi, yi], color=c, lw=2, solid_capstyle="butt")
-        ax.plot(row["estimate"], yi, "o" if has_ci else "D", color=c, ms=6 if has_ci else 5,
-                label=g if (g is not None and g not in seen) else None)
-        seen.add(g)
+        ax.plot(row["estimate"], yi, "o" if has_ci else "D", color=c, ms=6 if has_ci else 5)
+        shapes.add(has_ci)
     ax.set_yticks(y)
     ax.set_yticklabels(frame[label])
     if highlight is not None:
@@ -68,8 +68,16 @@ def forest_plot(frame: pd.DataFrame, label: str = "label", group: str | None = N
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left")
     ax.grid(axis="y", visible=False)
-    if group or reference_label:
-        ax.legend(loc="best", frameon=False, fontsize=8)
+    # colours name the groups; the marker says whether the row has an interval (counts published) or not
+    handles = [Patch(color=cmap[g], label=str(g)) for g in groups if g is not None]
+    if len(shapes) == 2:
+        handles += [Line2D([], [], color=PALETTE["black"], marker="o", lw=2, label="with interval (counts published)"),
+                    Line2D([], [], color=PALETTE["black"], marker="D", ls="none", ms=5,
+                           label="percentage only (no counts published)")]
+    if reference_label:
+        handles.append(Line2D([], [], color=PALETTE["grey"], ls="--", lw=1, label=reference_label))
+    if handles:
+        ax.legend(handles=handles, loc="best", frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
 
