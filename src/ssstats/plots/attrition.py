@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
@@ -108,13 +110,13 @@ def plot_cascade(cascade, title: str | None = None, figsize=(9.0, 3.8), axes=Non
         draw(columns[1], df["overall_max"].notna().to_numpy(), 0.1, PALETTE["blue"], "s",
              f"of the first stage ({level} CI)")
         draw(columns[0], has, -0.1, PALETTE["orange"], "o", f"of the stage before ({level} CI)")
-        ax_p.set_title("Proportion reaching each stage" if axes is None else f"{name}: proportions",
+        ax_p.set_title("Proportion reaching each stage" if axes is None else _wrap(f"{name}: proportions"),
                        loc="center" if axes is None else "left")
         ticks = _stage_labels(df["stage"])
     else:
         draw(columns[0], has, 0.0, PALETTE["orange"], "o", f"of its own denominator ({level} CI)")
         ax_p.set_title("Each stage on its own denominator (not nested)" if axes is None else
-                       f"{name}: not nested", loc="center" if axes is None else "left")
+                       _wrap(f"{name}: not nested"), loc="center" if axes is None else "left")
         ticks = [s + (f"\nof {d}" if isinstance(d, str) else "\n(denominator)")
                  for s, d in zip(_stage_labels(df["stage"]), df["denominator_stage"].map(
                      lambda v: v.replace("_", " ") if isinstance(v, str) else None))]
@@ -130,8 +132,13 @@ def plot_cascade(cascade, title: str | None = None, figsize=(9.0, 3.8), axes=Non
         ax_n.set_title("Count at each stage")
         fig.suptitle(name)
     else:
-        ax_n.set_title(f"{name}: counts", loc="left")
+        ax_n.set_title(_wrap(f"{name}: counts"), loc="left")
     return fig
+
+
+def _wrap(title: str, width: int = 46) -> str:
+    """A panel title broken into lines, so that side-by-side panels' titles do not run into each other."""
+    return textwrap.fill(title, width)
 
 
 def plot_cascades(cascades, title: str | None = None, width: float = 9.0, row_height: float = 3.2):
