@@ -500,6 +500,11 @@ def _maximise_1d(f, x0, lo, hi, tol=1e-13, maxiter=100):
     for _ in range(maxiter):
         step = -d1 / d2 if d2 < 0 else np.sign(d1) * max(abs(x) * 0.1, 1e-3)
         xn = min(max(x + step, lo), hi)
+        # on the concave side, a Newton step whose predicted gain d1^2 / (2 |d2|) is below the value's rounding
+        # is taken as it is and ends the search: beyond it the search would only chase rounding noise (dozens of
+        # evaluations per profile point with a million units)
+        if d2 < 0 and 0.5 * d1 * d1 / -d2 <= 1e-15 * max(1.0, abs(v)):
+            return xn, v
         # a Newton step this small is the remaining error: the value cannot be improved beyond rounding (and a
         # line search on rounding noise would only halve the step to nothing)
         if xn == x or (d2 < 0 and abs(xn - x) < tol * max(1.0, abs(x))):
