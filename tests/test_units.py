@@ -818,3 +818,29 @@ def test_separation_on_a_continuous_covariate():
         with pytest.raises(SSStatsError, match="separation"):
             f(y, n, x)
     ss.fit_quasibinomial([0, 1, 0, 0, 3, 1, 4, 2], n, x)  # overlap: fits
+
+
+def test_few_units_many_trials_use_the_closed_form_and_match_scipy():
+    """340 units with up to 100,000 trials: the per-pair log-gamma form is chosen (cheaper than tables as long as
+    the largest n); its log-likelihood and maximum agree with scipy's and with the table form forced."""
+    from ssstats import units
+
+    rng = np.random.default_rng(21)  # synthetic
+    n = rng.integers(1, 100_001, 340)
+    y = rng.binomial(n, rng.beta(0.1 * 19, 0.9 * 19, n.size))
+    d = units._make_data(y.astype(float), n.astype(float), np.zeros(0), np.zeros(0), np.zeros(0))
+    assert d.closed
+    fit = ss.fit_beta_binomial(y, n)
+    assert fit.loglik == pytest.approx(stats.betabinom.logpmf(y, n, fit.alpha, fit.beta).sum(), rel=1e-10)
+    for dm, dr in ((1e-4, 0), (-1e-4, 0), (0, 1e-3), (0, -1e-3)):
+        m, r = fit.mu * (1 + dm), fit.rho * (1 + dr)
+        s = (1 - r) / r
+        assert stats.betabinom.logpmf(y, n, m * s, (1 - m) * s).sum() < fit.loglik
+    old = units._CLOSED_FIXED
+    try:
+        units._CLOSED_FIXED = 10**9  # the tables, forced
+        table = ss.fit_beta_binomial(y, n)
+    finally:
+        units._CLOSED_FIXED = old
+    assert table.mu == pytest.approx(fit.mu, rel=1e-9) and table.rho == pytest.approx(fit.rho, rel=1e-8)
+    pd.testing.assert_frame_equal(table.ci, fit.ci, rtol=1e-6)

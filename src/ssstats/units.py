@@ -18,9 +18,11 @@ so that the log-likelihood of all uncensored units together is sum_k [N(y > k) l
 N(n > k) log c_k], where N(y > k) counts the units with more than k successes (and so on): the counts are
 tabulated once, and each evaluation is a few dot products over k = 0 .. max n, whatever the number of units or of
 distinct (y, n) pairs.  Censored units (few, with a range of y each) use cumulative sums over k of the same
-terms.  It is exact at rho = 0 (the binomial), so the boundary needs no special case.  Above 200,000 trials in a unit the same likelihood is computed from log-gamma differences written without
-cancellation (Stirling series for large arguments), so memory does not grow with the counts.  Gradient and
-Hessian are analytic in both forms.
+terms.  It is exact at rho = 0 (the binomial), so the boundary needs no special case.  Where the largest unit's
+trials exceed about a hundred times the number of distinct (y, n) pairs (a few units with many trials), or
+200,000 in any case, the same likelihood is computed per pair from log-gamma differences written without
+cancellation (Stirling series for large arguments): the cheaper form is used, and memory does not grow with the
+counts.  Gradient and Hessian are analytic in both forms.
 
 References
 ----------
@@ -144,6 +146,7 @@ class _BBData:
     cstart: np.ndarray  # start row of each censored group (for reduceat)
     cw: np.ndarray  # units per censored group
     kmax: int
+    closed: bool = field(init=False)  # likelihood from log-gamma functions, not k-tables
     lchoose: np.ndarray = field(init=False)
     clchoose: np.ndarray = field(init=False)
     ny: np.ndarray = field(init=False)  # units (uncensored) with y > k, k = 0, 1, ...
@@ -157,7 +160,11 @@ class _BBData:
         self.clchoose = _lchoose(self.cn, self.cy)
         self.const = float(np.dot(self.w, self.lchoose))
         self.ckmax = int(self.cn.max()) if self.cn.size else 0
-        if self.kmax <= _KMAX_TABLE:
+        # the cheaper form: the tables cost O(largest n) per evaluation, the closed form O(rows), each row about a
+        # hundred times a table entry (and a fixed cost of some 20,000 entries); above _KMAX_TABLE always closed
+        rows = self.y.size + self.cy.size
+        self.closed = self.kmax > _KMAX_TABLE or self.kmax > _CLOSED_PER_ROW * rows + _CLOSED_FIXED
+        if not self.closed:
             self.ny, self.nm, self.nn = (_exceed(v, self.w) for v in (self.y, self.n - self.y, self.n))
         else:
             self.ny = self.nm = self.nn = np.zeros(0)
@@ -278,6 +285,8 @@ def _censored(ll, g, h, start):
 
 
 _KMAX_TABLE = 200_000  # above this many trials in a unit, the closed (log-gamma) form replaces the k-tables
+_CLOSED_PER_ROW = 100  # cost of one (y, n) row of the closed form in table entries (measured, NumPy)
+_CLOSED_FIXED = 20_000  # fixed cost of an evaluation of the closed form, in table entries
 _STIRLING = 100.0  # arguments from which the asymptotic series are used
 
 
@@ -464,7 +473,7 @@ def _counts_loglik(d: _BBData, mu, rho, order):
 
 def _bb_loglik(d: _BBData, mu, rho, order=0):
     """Total log-likelihood (with binomial coefficients) and, for ``order`` >= 1, gradient and Hessian."""
-    if d.kmax > _KMAX_TABLE:
+    if d.closed:
         def rows(y, n, lch):
             return _rows_closed(mu, rho, y, n, lch, order)
 
@@ -603,6 +612,13 @@ class _BBProfile:
                 except np.linalg.LinAlgError:
                     break
                 if not np.all(np.isfinite(step)) or np.linalg.eigvalsh(h).max() >= 0:
+                    break
+                # a step whose predicted gain is within the value's rounding (sums over 1e5 trials per unit carry
+                # ~1e-11 relative) cannot be judged by the value: taken as it is, the last one
+                if -0.5 * (g @ step) <= 1e-11 * max(1.0, abs(v)):
+                    mn, rn = mu + step[0], rho + step[1]
+                    if _EPS <= mn <= 1 - _EPS and 0 <= rn <= _RHO_MAX:
+                        mu, rho = mn, rn
                     break
                 t = 1.0
                 while t > 1e-6:
