@@ -472,17 +472,20 @@ def test_closed_form_path_matches_vgam(monkeypatch, d1, ref):
     assert ci.loc["rho", "upper"] == pytest.approx(ref["bb", "rho_upper"], rel=RTOL)
 
 
-def test_huge_trials_loglik_matches_scipy():
-    rng = np.random.default_rng(3)  # synthetic: 50 units with millions of trials
-    n = rng.integers(10**6, 10**7, 50)
-    y = rng.binomial(n, rng.beta(2, 2000, 50))
-    fit = ss.fit_beta_binomial(y, n)
-    assert fit.loglik == pytest.approx(stats.betabinom.logpmf(y, n, fit.alpha, fit.beta).sum(), rel=1e-9)
-    # the maximum: no better point nearby (scipy's log-pmf, independent of the fit's own)
+def _assert_scipy_maximum(y, n, fit, rel):
+    """scipy's log-pmf (independent of the fit's own) gives the fit's log-likelihood, and no better point nearby."""
+    assert fit.loglik == pytest.approx(stats.betabinom.logpmf(y, n, fit.alpha, fit.beta).sum(), rel=rel)
     for dm, dr in ((1e-4, 0), (-1e-4, 0), (0, 1e-3), (0, -1e-3)):
         m, r = fit.mu * (1 + dm), fit.rho * (1 + dr)
         s = (1 - r) / r
         assert stats.betabinom.logpmf(y, n, m * s, (1 - m) * s).sum() < fit.loglik
+
+
+def test_huge_trials_loglik_matches_scipy():
+    rng = np.random.default_rng(3)  # synthetic: 50 units with millions of trials
+    n = rng.integers(10**6, 10**7, 50)
+    y = rng.binomial(n, rng.beta(2, 2000, 50))
+    _assert_scipy_maximum(y, n, ss.fit_beta_binomial(y, n), rel=1e-9)
 
 
 def test_censored_cells_from_load_units():
@@ -831,11 +834,7 @@ def test_few_units_many_trials_use_the_closed_form_and_match_scipy():
     d = units._make_data(y.astype(float), n.astype(float), np.zeros(0), np.zeros(0), np.zeros(0))
     assert d.closed
     fit = ss.fit_beta_binomial(y, n)
-    assert fit.loglik == pytest.approx(stats.betabinom.logpmf(y, n, fit.alpha, fit.beta).sum(), rel=1e-10)
-    for dm, dr in ((1e-4, 0), (-1e-4, 0), (0, 1e-3), (0, -1e-3)):
-        m, r = fit.mu * (1 + dm), fit.rho * (1 + dr)
-        s = (1 - r) / r
-        assert stats.betabinom.logpmf(y, n, m * s, (1 - m) * s).sum() < fit.loglik
+    _assert_scipy_maximum(y, n, fit, rel=1e-10)
     old = units._CLOSED_FIXED
     try:
         units._CLOSED_FIXED = 10**9  # the tables, forced
