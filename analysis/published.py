@@ -255,7 +255,7 @@ def run(fig_dir: str | Path = FIG_DIR) -> PublishedSection:
         nat_latest_label=nat_latest.label, nat_latest_period=period_text(nat_latest.figure_id),
         nat_latest_pct=fmt_pct(nat_latest.estimate),
         nat_latest_p=f"{tests.p_value[is_rape].iloc[-1]:.2f}",
-        sexoff_latest_label=comp[comp.group == "Sexual offences (national)"].iloc[-1].label,
+        sexoff_latest_label=short_period(comp[comp.group == "Sexual offences (national)"].iloc[-1].figure_id),
         sexoff_latest_pct=fmt_pct(comp[comp.group == "Sexual offences (national)"].iloc[-1].estimate),
         sexoff_latest_p=_fmt_p2(tests.p_value[~is_rape].iloc[-1]),
         nat_min_pct=fmt_pct(national.estimate.min()), nat_max_pct=fmt_pct(national.estimate.max()),
