@@ -136,13 +136,11 @@ def _to_array(value: Any, name: str) -> tuple[np.ndarray, bool]:
         raise SSStatsError(f"`{name}` must be a scalar, array or Series, not a DataFrame; pass one column")
     scalar = np.ndim(value) == 0
     kind = _dtype_kind(value)
-    if isinstance(value, (list, tuple)) and any(isinstance(v, (bool, np.bool_)) for v in value):
-        i = next(i for i, v in enumerate(value) if isinstance(v, (bool, np.bool_)))
-        raise SSStatsError(f"`{name}` must be numeric; got {value[i]!r} at position {i}, which is not a count or "
-                           "an amount")
     if kind == "b":
         raise SSStatsError(f"`{name}` must be numeric; got booleans (True/False), which are not counts or amounts")
-    if kind in "OUS":  # text would silently parse ("3" -> 3.0): refuse it, naming the first string
+    # text would silently parse ("3" -> 3.0), and a True among numbers in a list silently becomes 1: refuse both,
+    # naming the first
+    if kind in "OUS" or isinstance(value, (list, tuple)):
         obj = np.atleast_1d(np.asarray(value, dtype=object))
         for i, v in enumerate(obj.ravel()):
             if isinstance(v, (str, bytes, bool, np.bool_)):

@@ -697,8 +697,8 @@ def funnel(numerator, denominator, kind: str = "proportion", target=None, levels
     tau2_method : {'DL', 'REML', 'PM'}
         tau^2 estimator for ``'additive'``.  ``'DL'`` as Spiegelhalter et al. (2012) and FunnelPlotR: Q is the sum
         of the squared winsorised z-scores around the target (metafor's ``rma(method="DL")`` takes Q around the
-        fixed-effect mean instead, so the two differ a little; :func:`estimate_tau2` with ``"DL"`` is metafor's).  ``'REML'`` and ``'PM'``: metafor's estimators
-        applied to the winsorised values (mean estimated).  With ``winsorize=0`` they equal
+        fixed-effect mean instead, so the two differ a little; :func:`estimate_tau2` with ``"DL"`` is metafor's).
+        ``'REML'`` and ``'PM'``: metafor's estimators applied to the winsorised values (mean estimated).  With ``winsorize=0`` they equal
         ``metafor::rma(yi, vi, method=...)`` on the transformed values.
     winsorize : float or 'shmi'
         Fraction of z-scores winsorised at each end before phi and tau^2 are estimated (default 0.1; 0 for none),
@@ -743,8 +743,8 @@ def funnel(numerator, denominator, kind: str = "proportion", target=None, levels
     of the limits drawn, so that a unit is flagged at level L exactly when ``p_value < 1 - L``: for exact limits,
     the doubled smaller tail of the interpolated distribution function that Spiegelhalter's limits invert
     (G(c) = F(k) + (c - k) f(k + 1), k = floor(c)), which at a whole count x is 2 P(X <= x) below the target and
-    2 P(X > x) above it, where the conventional exact p-value (given as ``p_exact``) has 2 P(X >= x); for normal (and Wilson-inverted, which are the same)
-    limits, the normal p-value at the target's variance.  The multiplicative model takes the same p-value at the
+    2 P(X > x) above it, where the conventional exact p-value (given as ``p_exact``) has 2 P(X >= x); for normal
+    (and Wilson-inverted, which are the same) limits, the normal p-value at the target's variance.  The multiplicative model takes the same p-value at the
     unit's distance from the target shrunk by sqrt(phi) (``z_adjusted`` = z / sqrt(phi)); the additive model the
     normal p-value of ``z_adjusted`` = (y - centre) / sqrt(s^2 + tau^2); the beta-binomial and negative-binomial
     models the interpolated tails of the predictive distribution (``z_adjusted`` is then the normal quantile of
@@ -868,6 +868,7 @@ def funnel(numerator, denominator, kind: str = "proportion", target=None, levels
     res.units = pd.DataFrame(dict(
         unit=unit, numerator=x.astype(np.int64), denominator=d.astype(np.int64) if fam is _BINOMIAL else d,
         estimate=value * per_v, expected=theta * d,
-        z=z, z_adjusted=adj.z, p_value=adj.p, p_exact=_central_p(fam.model(theta, d), x), flag=flag, **cols, zero_events=zero, winsorised=flagged_w,
+        z=z, z_adjusted=adj.z, p_value=adj.p, p_exact=_central_p(fam.model(theta, d), x), flag=flag, **cols,
+        zero_events=zero, winsorised=flagged_w,
     ))
     return res

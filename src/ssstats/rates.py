@@ -629,7 +629,7 @@ def _rate_ratio_exact(c1, e1, c2, e2, alpha):
     return lo, hi
 
 
-def _rate_difference_score(c1, e1, c2, e2, alpha):
+def _rate_difference_score_or_mover(c1, e1, c2, e2, alpha):
     """Score interval for the rate difference (statsmodels ``confint_poisson_2indep(method='score')``), one
     comparison at a time, with statsmodels' MOVER interval where the score interval fails.
 
@@ -658,7 +658,7 @@ def _rate_difference_score(c1, e1, c2, e2, alpha):
 #: measure -> (interval function (c1, e1, c2, e2, alpha) -> (lower, upper) on the rate scale, method name)
 _RATE_COMPARISONS: dict[str, tuple[Callable, str]] = {
     "ratio": (_rate_ratio_exact, "exact-cond"),
-    "difference": (_rate_difference_score, "score"),
+    "difference": (_rate_difference_score_or_mover, "score"),
 }
 
 
@@ -669,8 +669,8 @@ def compare_rates(c1, e1, c2, e2, level=0.95, measures=("ratio", "difference"), 
     The rate ratio gets the conditional exact interval (= R ``poisson.test(c(c1, c2), c(e1, e2))``), which
     stays valid at zero counts (lower limit 0 when c1 = 0, upper limit infinite when c2 = 0); the rate difference
     gets the score interval (statsmodels ``confint_poisson_2indep(method='score')``), or statsmodels' MOVER interval
-    where the score interval is not defined (both counts 0) or its root-finding fails (``method`` says which).  The test is the
-    conditional exact (binomial) test (statsmodels ``test_poisson_2indep(method='exact-cond')``).
+    where the score interval is not defined (both counts 0) or its root-finding fails (``method`` says which).
+    The test is the conditional exact (binomial) test (statsmodels ``test_poisson_2indep(method='exact-cond')``).
 
     Parameters
     ----------
