@@ -295,3 +295,80 @@ def test_methods_trusted_for_exact_ends_give_them(level):
     for m in _EXACT_ENDS_RATE:
         lo0 = RATE_METHODS[m](np.zeros(n.size), n * 2.5, 1 - level)[0]
         assert (np.asarray(lo0) == 0).all(), m
+
+
+@pytest.mark.parametrize("method", sorted(PROPORTION_METHODS))
+def test_integer_and_float_counts_give_identical_limits(method):
+    """Integer counts are converted to float64 once and the methods run on the copies: the limits must equal, to
+    the last bit, those from float input and (for the statsmodels methods) statsmodels' own call on the integers."""
+    from statsmodels.stats import proportion as sm_prop
+
+    rng = np.random.default_rng(11)
+    n = rng.integers(1, 400, 6000)
+    x = rng.binomial(n, 0.04)
+    x[:5], n[:5] = 0, 7  # the one-sided ends
+    x[5:10] = n[5:10]
+    a = ss.proportion_ci(x, n, method=method, level=(0.95, 0.998))
+    b = ss.proportion_ci(x.astype(float), n.astype(float), method=method, level=(0.95, 0.998))
+    for col in ("estimate", "lower", "upper"):
+        assert np.array_equal(a[col].to_numpy(), b[col].to_numpy()), col
+    assert a.x.dtype == np.int64 and b.x.dtype == np.float64 or b.x.dtype == np.int64
+    assert np.array_equal(a.estimate.to_numpy()[:6000], x / n)  # the estimate is x / n exactly
+    sm_name = {"wilson": "wilson", "agresti_coull": "agresti_coull", "wald": "normal", "exact": "beta"}.get(method)
+    if sm_name:
+        lo, hi = sm_prop.proportion_confint(x, n, alpha=1 - 0.95, method=sm_name)  # as ssstats computes alpha
+        inner = (x > 0) & (x < n)  # the ends are set to 0 and 1 exactly
+        first = a[a.level == 0.95]
+        assert np.array_equal(first.lower.to_numpy()[inner], lo[inner])
+        assert np.array_equal(first.upper.to_numpy()[inner], hi[inner])
+
+
+@pytest.mark.parametrize("method", sorted(RATE_METHODS))
+def test_integer_and_float_rate_counts_give_identical_limits(method):
+    rng = np.random.default_rng(12)
+    c = rng.poisson(3, 6000)
+    e = rng.uniform(50, 5000, 6000)
+    a = ss.rate_ci(c, e, method=method, per=1000)
+    b = ss.rate_ci(c.astype(float), e, method=method, per=1000)
+    for col in ("estimate", "lower", "upper"):
+        assert np.array_equal(a[col].to_numpy(), b[col].to_numpy()), col
+    assert np.array_equal(a.estimate.to_numpy(), c / e * 1000)
+
+
+def test_the_callers_arrays_are_not_written_to():
+    """The estimate is written over ssstats' own float copy of the counts, never over the caller's arrays."""
+    x = np.array([0, 3, 5, 10] * 2000)
+    n = np.array([10, 10, 20, 10] * 2000)
+    xf = x.astype(float)
+    keep = (x.copy(), n.copy(), xf.copy())
+    for method in PROPORTION_METHODS:
+        ss.proportion_ci(x, n, method=method)
+        ss.proportion_ci(xf, n, method=method)
+        ss.rate_ci(x, n * 1.0, method="exact" if method == "exact" else "wald", per=100)
+        ss.rate_ci(xf, n * 1.0, method="score", per=100)
+    for before, after in zip(keep, (x, n, xf)):
+        assert np.array_equal(before, after)
+
+
+@pytest.mark.parametrize("x,n,fragment", [
+    ([0, -1, 2], [5, 5, 5], "`x` must be a non-negative integer count; got -1 at position 1"),
+    ([0, 6, 2], [5, 5, 5], "`x` must be less than or equal to `n`; got x=6 > n=5 at position 1"),
+    ([0, 1, 2], [5, 0, 5], "`n` must be greater than zero (a proportion needs trials); got 0 at position 1"),
+    ([0, 1, 2], [5, -3, 5], "`n` must be a non-negative integer count; got -3 at position 1"),
+    ([-(2**63), 1, 2], [5, 5, 5], "got -9223372036854775808 at position 0"),
+    ([0, 1, 2], [5, 5, 2**63 - 1], None),  # the largest int64 is a valid number of trials
+])
+def test_integer_arrays_checked_in_two_passes_are_still_diagnosed(x, n, fragment):
+    """int64 arrays are validated by n.min() > 0 and an unsigned x <= n; whatever fails is then named exactly as
+    for any other input."""
+    xa, na = np.array(x, dtype=np.int64), np.array(n, dtype=np.int64)
+    if fragment is None:
+        assert len(ss.proportion_ci(xa, na, method="wald")) == 3
+        return
+    with pytest.raises(SSStatsError) as e:
+        ss.proportion_ci(xa, na)
+    assert fragment in str(e.value)
+    if max(abs(int(v)) for v in x) < 2**31:  # the same message from int32 arrays, which take the unit-by-unit route
+        with pytest.raises(SSStatsError) as e2:
+            ss.proportion_ci(xa.astype(np.int32), na.astype(np.int32))
+        assert str(e2.value) == str(e.value)

@@ -26,6 +26,7 @@ __all__ = [
     "as_nonnegative",
     "as_probability",
     "check_le",
+    "valid_events_and_trials",
     "check_levels",
     "check_method",
     "check_columns",
@@ -240,6 +241,23 @@ def as_counts(value: Any, name: str, labels: Sequence | None = None, *, keep_int
     return arr
 
 
+def valid_events_and_trials(x: Any, n: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(x, n)`` as they are when both are 1-D int64 arrays (or Series) of one length with ``0 <= x <= n`` and
+    ``n > 0``, else ``None`` (the caller then checks each argument in turn, naming what is wrong).
+
+    Two passes instead of four: ``n.min() > 0``, then ``x <= n`` compared as unsigned integers, where a negative
+    ``x`` wraps to at least 2**63 and so exceeds every positive ``n``.
+    """
+    xr = x.to_numpy() if isinstance(x, pd.Series) else x
+    nr = n.to_numpy() if isinstance(n, pd.Series) else n
+    if not (isinstance(xr, np.ndarray) and isinstance(nr, np.ndarray) and xr.dtype == nr.dtype == np.int64
+            and xr.ndim == nr.ndim == 1 and 0 < xr.size == nr.size):
+        return None
+    if nr.min() > 0 and bool((xr.view(np.uint64) <= nr.view(np.uint64)).all()):
+        return xr, nr
+    return None
+
+
 def as_nonnegative(value: Any, name: str, labels: Sequence | None = None) -> np.ndarray:
     """Validate finite values >= 0 (e.g. expected counts)."""
     arr, scalar = _to_array(value, name)
@@ -255,7 +273,9 @@ def as_nonnegative(value: Any, name: str, labels: Sequence | None = None) -> np.
 def as_positive(value: Any, name: str, labels: Sequence | None = None) -> np.ndarray:
     """Validate finite values > 0 (exposures, denominators, bed days)."""
     arr, scalar = _to_array(value, name)
-    if bool(((arr > 0) & (arr < np.inf)).all()):  # one fused pass; diagnose only when something is wrong
+    # two reductions and no temporaries (NaN propagates through min and max, so it fails both); diagnose only
+    # when something is wrong
+    if arr.size and arr.min() > 0 and arr.max() < np.inf:
         return arr
     labels = labels if labels is not None else labels_of(value)
     _check_finite(arr, name, labels, scalar)

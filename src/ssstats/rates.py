@@ -41,6 +41,7 @@ from ._validate import (
     check_levels,
     check_method,
     unit_labels,
+    valid_events_and_trials,
 )
 
 __all__ = [
@@ -337,6 +338,19 @@ def _tidy(labels, inputs: dict, blocks: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(cols, copy=False)
 
 
+def _as_float(counts: np.ndarray) -> np.ndarray:
+    """Validated counts as float64 (the array itself when it already is)."""
+    return counts if counts.dtype == np.float64 else counts.astype(np.float64)
+
+
+def _ratio_into(num: np.ndarray, validated: np.ndarray, den: np.ndarray, results: list) -> np.ndarray:
+    """``num / den``, written over ``num`` when ``num`` is ssstats' own float copy of the validated counts (not the
+    caller's array) that no result shares memory with: one fresh million-element array fewer."""
+    if num is not validated and not any(np.may_share_memory(num, r) for r in results):
+        return np.divide(num, den, out=num)
+    return num / den
+
+
 def _as_int(original, validated: np.ndarray) -> np.ndarray:
     """Counts for the output frame: the caller's own integer array when it is one (no copy), else int64."""
     raw = original.to_numpy() if isinstance(original, pd.Series) else original
@@ -396,32 +410,40 @@ def proportion_ci(x, n, method: str = "wilson", level=0.95) -> pd.DataFrame:
     labels = unit_labels(x=x, n=n)
     fn = check_method(method, PROPORTION_METHODS)
     levels = check_levels(level)
-    xa = as_counts(x, "x", labels, keep_int=True)
-    na = as_counts(n, "n", labels, keep_int=True)
-    xa, na = broadcast({"x": xa, "n": na})
-    if labels is not None and len(labels) != xa.size:
-        labels = None
-    if not bool(((na > 0) & (xa <= na)).all()):  # diagnose only when something is wrong
+    valid = valid_events_and_trials(x, n)  # integer arrays in two passes; anything else is checked in turn
+    if valid is not None:
+        xa, na = valid
+    else:
+        xa = as_counts(x, "x", labels, keep_int=True)
+        na = as_counts(n, "n", labels, keep_int=True)
+        xa, na = broadcast({"x": xa, "n": na})
+        if labels is not None and len(labels) != xa.size:
+            labels = None
         zero = na == 0
         if zero.any():
             i = int(np.flatnonzero(zero)[0])
             where = f" for unit {labels[i]!r} (position {i})" if labels is not None else f" at position {i}"
             raise SSStatsError(f"`n` must be greater than zero (a proportion needs trials); got 0{where}")
         check_le(xa, na, "x", "n", labels)
-    est = xa / na
+    # the methods get float64 copies of integer counts: exact for counts below 2**53, the same limits to the last
+    # bit (tested), and cheaper than integer arithmetic, whose every operation converts to float again
+    xf, nf = _as_float(xa), _as_float(na)
     # the one-sided limits, set by position (a boolean-mask write costs as much as the Wilson interval itself),
     # for the methods whose formulas do not give exactly 0 and 1 there
     fix = method not in _EXACT_ENDS_PROPORTION
     at_zero, at_n = (np.flatnonzero(xa == 0), np.flatnonzero(xa == na)) if fix else (None, None)
     blocks = []
     for lev in levels:
-        lo, hi = fn(xa, na, 1 - lev)
+        lo, hi = fn(xf, nf, 1 - lev)
         lo = np.asarray(lo, dtype=float)  # fresh arrays from every method: the one-sided limits are set in place
         hi = np.asarray(hi, dtype=float)
         if fix:
             lo[at_zero] = 0.0
             hi[at_n] = 1.0
-        blocks.append(dict(estimate=est, lower=lo, upper=hi, method=method, level=lev))
+        blocks.append(dict(estimate=None, lower=lo, upper=hi, method=method, level=lev))
+    est = _ratio_into(xf, xa, nf, [a for b in blocks for a in (b["lower"], b["upper"])])
+    for b in blocks:
+        b["estimate"] = est
     return _tidy(labels, dict(x=_as_int(x, xa), n=_as_int(n, na)), blocks)
 
 
@@ -468,19 +490,24 @@ def rate_ci(count, exposure, method: str = "exact", level=0.95, per: float = 1) 
     c, e = broadcast({"count": c, "exposure": e})
     if labels is not None and len(labels) != c.size:
         labels = None
-    est = c / e * per_v if per_v != 1 else c / e
+    cf = _as_float(c)  # as for proportion_ci: float64 counts, cheaper in every method and the same limits
     fix = method not in _EXACT_ENDS_RATE
     at_zero = np.flatnonzero(c == 0) if fix else None
     blocks = []
     for lev in levels:
-        lo, hi = fn(c, e, 1 - lev)
+        lo, hi = fn(cf, e, 1 - lev)
         lo = np.asarray(lo, dtype=float)
         if fix:
             lo[at_zero] = 0.0
         if per_v != 1:
             lo *= per_v
             hi = hi * per_v
-        blocks.append(dict(estimate=est, lower=lo, upper=hi, method=method, level=lev))
+        blocks.append(dict(estimate=None, lower=lo, upper=hi, method=method, level=lev))
+    est = _ratio_into(cf, c, e, [a for b in blocks for a in (b["lower"], b["upper"])])
+    if per_v != 1:
+        est *= per_v
+    for b in blocks:
+        b["estimate"] = est
     return _tidy(labels, dict(count=_as_int(count, c), exposure=e, per=per_v), blocks)
 
 
