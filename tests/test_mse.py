@@ -48,6 +48,23 @@ def test_uk_stepwise_within_published_range(uk):
     assert path["step"].tolist() == list(range(len(path)))
 
 
+def test_stepwise_models_table_fitted_on_first_reading(uk):
+    """The candidates' fits are made when ``models`` is first read, once; each row's estimate is that of the
+    model it names fitted on its own, and the last model on the path is the one chosen."""
+    res = fit_mse(uk, count="count", model="stepwise")
+    assert callable(res._models)  # nothing fitted yet
+    m = res.models
+    assert res.models is m
+    path = m[m["accepted"]]
+    last = path.iloc[-1]
+    np.testing.assert_allclose(last["estimate"], res.estimate, rtol=1e-12)
+    assert last["terms"] == " + ".join(res.terms)
+    for _, row in m[m["identifiable"]].sample(5, random_state=1).iterrows():
+        own = fit_mse(uk, count="count", model=row["terms"].split(" + ") if row["n_terms"] else "main")
+        np.testing.assert_allclose(row["estimate"], own.estimate, rtol=1e-12)
+        np.testing.assert_allclose(row["AIC"], own.aic, rtol=1e-12)
+
+
 @pytest.mark.parametrize("row", range(5))
 def test_uk_fixed_models_match_r_glm(uk, ref, row):
     r = ref[ref["dataset"] == "uk2013"].iloc[row]

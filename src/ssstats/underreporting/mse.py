@@ -178,9 +178,11 @@ def _choose_stepwise(table, pm, opts):
     overlap = table.y @ pm.Pc
     support = table.y > 0
     inc = np.zeros(pm.npairs, bool)
-    rows = [{**_models_row(0, _fit_one(table, pm, inc), names, "start: main effects"), "term": "",
-             "overlap": np.nan, "expected_overlap": np.nan, "p_value": np.nan, "identifiable": True,
-             "accepted": True, "added": ""}]
+    # the candidates' own fits (estimate, s.e., deviance, AIC, BIC) are made only when `models` is first read:
+    # the path itself needs none of them, and they are most of a stepwise fit's time
+    start = {"term": "", "overlap": np.nan, "expected_overlap": np.nan, "p_value": np.nan, "identifiable": True,
+             "accepted": True, "added": ""}
+    rows = [(inc.copy(), True, {**start, "step": 0, "note": "start: main effects"})]
     notes = []
     for s, step in enumerate(steps, start=1):
         assert np.array_equal(step["included"], inc)
@@ -195,12 +197,6 @@ def _choose_stepwise(table, pm, opts):
             trial[j] = True
             good = pm.check(support, trial)
             p = float(step["raw_pvalues"][j])
-            if good:
-                base = _models_row(s, _fit_one(table, pm, trial), names)
-            else:  # not fitted: the estimate would not exist or not be identifiable
-                terms = [names[i] for i in np.flatnonzero(trial)]
-                base = {"step": s, "terms": " + ".join(terms), "n_terms": len(terms), "estimate": np.nan,
-                        "stderr": np.nan, "deviance": np.nan, "df": np.nan, "AIC": np.nan, "BIC": np.nan}
             if j == accept:
                 note = f"added {names[j]} (Poisson p = {p:.3g})"
             elif not good and p < thr:
@@ -209,9 +205,10 @@ def _choose_stepwise(table, pm, opts):
                 note = "below the threshold, but another pair has a smaller p-value"
             else:
                 note = "p-value not below the threshold"
-            rows.append({**base, "note": note, "term": names[j], "overlap": float(overlap[j]),
-                         "expected_overlap": float(step["pstar"][j]), "p_value": p, "identifiable": bool(good),
-                         "accepted": bool(j == accept), "added": names[j] if j == accept else ""})
+            rows.append((trial, good, {"step": s, "note": note, "term": names[j], "overlap": float(overlap[j]),
+                                       "expected_overlap": float(step["pstar"][j]), "p_value": p,
+                                       "identifiable": bool(good), "accepted": bool(j == accept),
+                                       "added": names[j] if j == accept else ""}))
         if accept >= 0:
             inc = inc.copy()
             inc[accept] = True
@@ -226,7 +223,20 @@ def _choose_stepwise(table, pm, opts):
                      f"enough to enter (SparseMSE would fix their shared cells at 0 if it did)")
     cols = ["step", "term", "overlap", "expected_overlap", "p_value", "identifiable", "accepted", "added", "terms",
             "n_terms", "estimate", "stderr", "deviance", "df", "AIC", "BIC", "note"]
-    return fit, pd.DataFrame(rows)[cols], notes
+
+    def models() -> pd.DataFrame:
+        out = []
+        for trial, good, info in rows:
+            if good:
+                base = _models_row(info["step"], _fit_one(table, pm, trial), names)
+            else:  # not fitted: the estimate would not exist or not be identifiable
+                terms = [names[i] for i in np.flatnonzero(trial)]
+                base = {"terms": " + ".join(terms), "n_terms": len(terms), "estimate": np.nan, "stderr": np.nan,
+                        "deviance": np.nan, "df": np.nan, "AIC": np.nan, "BIC": np.nan}
+            out.append({**base, **info})
+        return pd.DataFrame(out)[cols]
+
+    return fit, models, notes
 
 
 def _choose_best(table, pm, opts):
@@ -393,7 +403,7 @@ class MSEResult(Result):
     terms : list of str
         Pairwise interactions in the chosen model (``"A:B"``).
     models : pandas.DataFrame
-        The models tried.  Stepwise: the start (step 0, main effects) and, for every step, every candidate pair
+        The models tried (for a stepwise fit, the candidates are fitted when ``models`` is first read).  Stepwise: the start (step 0, main effects) and, for every step, every candidate pair
         evaluated: ``step``, ``term`` (the pair), ``overlap`` (records on both lists), ``expected_overlap``
         (under the current model), ``p_value`` (two-sided Poisson), ``identifiable`` (the estimate would exist
         and be identifiable with the pair added), ``accepted`` (the pair added at that step), ``added``, and the
@@ -412,7 +422,7 @@ class MSEResult(Result):
     n_observed: float
     stderr: float
     terms: list
-    models: pd.DataFrame
+    _models: object  # a DataFrame, or a function that builds it (stepwise: fitted on first reading)
     dropped: list
     model: str
     interval: str
@@ -427,6 +437,13 @@ class MSEResult(Result):
     extra: dict = field(default_factory=dict)
 
     _plot_function = "plot_mse"
+
+    @property
+    def models(self) -> pd.DataFrame:
+        """The models tried (see the class's attributes); built once, when first read."""
+        if callable(self._models):
+            self._models = self._models()
+        return self._models
 
     @property
     def boot(self) -> np.ndarray | None:
@@ -581,7 +598,7 @@ def fit_mse(data, count: str | None = None, model="main", interval: str = "logno
     names = _pair_names(table.lists, pm)
     return MSEResult(
         estimate=fit.estimate, lower=lo, upper=hi, dark_figure=fit.dark, n_observed=table.n, stderr=fit.se,
-        terms=[names[i] for i in np.flatnonzero(fit.included)], models=models, dropped=notes,
+        terms=[names[i] for i in np.flatnonzero(fit.included)], _models=models, dropped=notes,
         model=model if isinstance(model, str) else "fixed", interval=interval, level=level, lists=table.lists,
         deviance=fit.deviance, df=fit.df, aic=fit.aic, bic=fit.bic, params=fit.params, table=table.to_frame(),
         extra=extra,
