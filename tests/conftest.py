@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,33 +28,61 @@ class RenderedReport:
         return {p.name: p.read_bytes() for p in sorted((self.root / "figures").iterdir())}
 
 
-def _render_copy(base: Path, name: str, to: str) -> RenderedReport:
-    from ssstats.render import render
+class _RenderJob:
+    """``ssstats render --engine builtin --to all`` of a fresh copy of the repository, running in its own process,
+    so that the two renders the tests compare run side by side (one per core)."""
 
-    work = base / name
-    shutil.copytree(ROOT, work, ignore=IGNORE)
-    # the copy has no git history to date the PDF by: fix the date as a reproducible build does (the renderer
-    # otherwise takes the last commit's time in a clone, or now)
-    old = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
-    try:
-        outputs = render(work / "report.qmd", to=to, engine="builtin", timeout=900)
-    finally:
-        if old is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = old
-    html_path = next(p for p in outputs if p.suffix == ".html")
-    return RenderedReport(work, html_path.read_text(encoding="utf-8"), html_path, outputs)
+    def __init__(self, base: Path, name: str):
+        self.work = base / name
+        shutil.copytree(ROOT, self.work, ignore=IGNORE)
+        # the copy has no git history to date the PDF by: fix the date as a reproducible build does (the renderer
+        # otherwise takes the last commit's time in a clone, or now)
+        env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+        self.log = (base / f"{name}.log").open("w+")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ssstats", "render", "report.qmd", "--to", "all", "--engine", "builtin",
+             "--timeout", "900"], cwd=self.work, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self._result: RenderedReport | None = None
+
+    def result(self) -> RenderedReport:
+        if self._result is None:
+            rc = self.proc.wait(timeout=1800)
+            self.log.seek(0)
+            log = self.log.read()
+            self.log.close()
+            if rc != 0:
+                pytest.fail(f"rendering report.qmd failed (exit {rc}):\n{log[-4000:]}")
+            outputs = [self.work / "report.html", self.work / "report.pdf"]
+            missing = [p.name for p in outputs if not p.is_file()]
+            if missing:
+                pytest.fail(f"rendering report.qmd wrote no {', '.join(missing)}:\n{log[-4000:]}")
+            html_path = outputs[0]
+            self._result = RenderedReport(self.work, html_path.read_text(encoding="utf-8"), html_path, outputs)
+        return self._result
 
 
 @pytest.fixture(scope="session")
-def rendered_report(tmp_path_factory) -> RenderedReport:
+def _render_jobs(tmp_path_factory) -> dict[str, _RenderJob]:
+    """Both renders, started together the first time either is needed."""
+    base = tmp_path_factory.mktemp("render")
+    jobs = {name: _RenderJob(base, name) for name in ("first", "second")}
+    yield jobs
+    for job in jobs.values():  # a session cut short leaves no render running
+        if job.proc.poll() is None:
+            job.proc.kill()
+            job.proc.wait()
+        if not job.log.closed:
+            job.log.close()
+
+
+@pytest.fixture(scope="session")
+def rendered_report(_render_jobs) -> RenderedReport:
     """report.qmd rendered to HTML and PDF in a copy of the repository (the working tree is never written)."""
-    return _render_copy(tmp_path_factory.mktemp("render"), "first", "all")
+    return _render_jobs["first"].result()
 
 
 @pytest.fixture(scope="session")
-def rendered_again(tmp_path_factory) -> RenderedReport:
-    """The same report rendered a second time, from another fresh copy, to HTML and PDF."""
-    return _render_copy(tmp_path_factory.mktemp("render"), "second", "all")
+def rendered_again(_render_jobs) -> RenderedReport:
+    """The same report rendered a second time, from another fresh copy, to HTML and PDF (in parallel with the
+    first: rendering twice must give the same bytes however the two runs are scheduled)."""
+    return _render_jobs["second"].result()

@@ -11,7 +11,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "ssstats"
 
 DATA = {"_validate", "_result", "_exports", "data"}
 MODELS = {"rates", "attrition", "units", "funnel", "disclosure", "underreporting", "simulate"}
-PRESENTATION = {"plots", "tables", "render", "cli", "reproduce", "__init__"}
+PRESENTATION = {"plots", "tables", "render", "cli", "reproduce", "__init__", "__main__"}
 LAYER = {**{m: 0 for m in DATA}, **{m: 1 for m in MODELS}, **{m: 2 for m in PRESENTATION}}
 
 
