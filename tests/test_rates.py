@@ -1,4 +1,5 @@
-"""Tests of ssstats.rates against R (tests/results/rates_reference.R) and published test vectors."""
+"""Tests of ssstats.rates against R (tests/results/rates_reference.R, rates_difference_score.R) and published
+test vectors."""
 
 from __future__ import annotations
 
@@ -240,22 +241,41 @@ def test_compare_bad_input():
         ss.proportion_test(1, 10, 1.0)
 
 
-def test_rate_difference_falls_back_to_mover_where_the_score_interval_fails():
-    """At 0 and 0 (no score interval) and at low levels with a zero count (statsmodels' score root-finding returns a
-    point outside the estimate), the MOVER interval from the two single-rate score limits is given and named."""
+def test_rate_difference_score_interval_matches_r():
+    """The score interval for a rate difference against R (tests/results/rates_difference_score.R: the constrained
+    MLE and both limits found with uniroot from the definition), zero counts and both-zero included."""
+    ref = pd.read_csv(RESULTS / "rates_difference_score.csv")
+    out = ss.compare_rates(ref.c1, ref.e1, ref.c2, ref.e2, measures="difference", level=(0.5, 0.95, 0.998))
+    assert (out.method == "score").all()
+    for lev, grp in out.groupby("level"):
+        np.testing.assert_allclose(grp.estimate, ref.estimate, rtol=1e-12)
+        np.testing.assert_allclose(grp.lower, ref[f"lower_{lev:g}"], rtol=1e-11)
+        np.testing.assert_allclose(grp.upper, ref[f"upper_{lev:g}"], rtol=1e-11)
+
+
+def test_rate_difference_score_interval_where_statsmodels_root_finding_fails():
+    """statsmodels' confint_poisson_2indep(score, diff) uses Nelder-Mead at xtol 1e-8: at 0 events in 2 against 1 in 1
+    at 50% it returns a point outside the estimate.  Inverting the same statistic gives a proper interval whose
+    limits make the statistic +-z; with both counts 0 it is [-z^2/e2, z^2/e1]."""
+    from scipy import stats as st
     from statsmodels.stats import rates as sm_rates
 
+    lo_sm, hi_sm = sm_rates.confint_poisson_2indep(0, 2.0, 1, 1.0, method="score", compare="diff", alpha=0.5)
+    assert not (lo_sm <= -1 <= hi_sm and lo_sm < hi_sm)  # statsmodels' own inversion fails here
     out = ss.compare_rates([0, 0, 3], [4.0, 2.0, 10.0], [0, 1, 5], [1.0, 1.0, 20.0], measures="difference",
                            level=(0.5, 0.95))
-    assert out.method.tolist() == ["mover", "mover", "score", "mover", "score", "score"]
     for row in out.itertuples():
-        assert row.lower <= row.estimate <= row.upper and row.lower < row.upper
-        if row.method == "mover":  # the MOVER limits from the two score intervals (Zou and Donner 2008)
-            a1, b1 = sm_rates.confint_poisson(row.c1, row.e1, method="score", alpha=1 - row.level)
-            a2, b2 = sm_rates.confint_poisson(row.c2, row.e2, method="score", alpha=1 - row.level)
-            r1, r2 = row.c1 / row.e1, row.c2 / row.e2
-            assert row.lower == pytest.approx(r1 - r2 - np.hypot(r1 - a1, b2 - r2), rel=1e-12)
-            assert row.upper == pytest.approx(r1 - r2 + np.hypot(b1 - r1, r2 - a2), rel=1e-12)
+        assert row.lower < row.estimate < row.upper or (row.c1 == row.c2 == 0 and row.lower < 0 < row.upper)
+        z = st.norm.isf((1 - row.level) / 2)
+        for limit, target in ((row.lower, z), (row.upper, -z)):
+            with np.errstate(divide="ignore", invalid="ignore"):  # statsmodels also reports the ratio 0/0
+                stat = sm_rates.test_poisson_2indep(row.c1, row.e1, row.c2, row.e2, value=limit, method="score",
+                                                    compare="diff").statistic
+            assert stat == pytest.approx(target, rel=1e-9)
+    both = out[(out.c1 == 0) & (out.c2 == 0)]
+    z = st.norm.isf((1 - both.level) / 2)
+    np.testing.assert_allclose(both.lower, -z**2 / both.e2, rtol=1e-12)
+    np.testing.assert_allclose(both.upper, z**2 / both.e1, rtol=1e-12)
 
 
 @pytest.mark.parametrize("kind,method", [("proportion", "exact"), ("proportion", "jeffreys"), ("proportion", "mid_p"),

@@ -656,36 +656,53 @@ def _rate_ratio_exact(c1, e1, c2, e2, alpha):
     return lo, hi
 
 
-def _rate_difference_score_or_mover(c1, e1, c2, e2, alpha):
-    """Score interval for the rate difference (statsmodels ``confint_poisson_2indep(method='score')``), one
-    comparison at a time, with statsmodels' MOVER interval where the score interval fails.
+def _score_difference_statistic(c1, e1, c2, e2, d):
+    """statsmodels' score statistic for H0: rate1 - rate2 = d (``test_poisson_2indep(method='score',
+    compare='diff')``), elementwise; decreasing in d."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(sm_rates.test_poisson_2indep(c1, e1, c2, e2, value=d, method="score",
+                                                       compare="diff").statistic, dtype=float)
 
-    With both counts 0 the score interval is not defined, and at low levels with a zero count statsmodels' score
-    root-finding can return an interval that excludes the estimate or is reversed (e.g. 0 events in 2 against 1 in
-    1 at 50%: a single point at -1.94).  Those comparisons get ``method='mover'`` (Zou and Donner 2008, from the
-    single-rate score limits), which contains the estimate and widens with the level; the ``method`` column says
-    which was used.
+
+def _rate_difference_score(c1, e1, c2, e2, alpha):
+    """Score interval for the rate difference: the differences d at which statsmodels' score statistic equals
+    +-z, found by vectorised bisection to within a few floats.
+
+    statsmodels' own ``confint_poisson_2indep(method='score', compare='diff')`` inverts the p-value with
+    Nelder-Mead at an absolute tolerance of 1e-8: its limits are off by up to 1e-4 relative at small rates, and
+    with a zero count at low levels it can return a point outside the estimate.  Inverting the same statistic by
+    bisection gives the limits an independent R computation gives (``tests/results/rates_difference_score.R``),
+    and is defined with zero counts too (both 0: ``[-z^2/e2, z^2/e1]``, as the MOVER interval from the two
+    single-rate score limits).
     """
-    def one(ai, bi, ci_, di, method):
-        return sm_rates.confint_poisson_2indep(int(ai), bi, int(ci_), di, method=method, compare="diff",
-                                               alpha=alpha)
+    z = special.ndtri(1 - alpha / 2)
+    est = c1 / e1 - c2 / e2
+    scale = z * np.sqrt((c1 + 1) / e1**2 + (c2 + 1) / e2**2)
 
-    with np.errstate(all="ignore"):
-        ci = np.array([one(*args, "score") for args in zip(c1, e1, c2, e2)], dtype=float).reshape(-1, 2)
-        lo, hi = ci[:, 0], ci[:, 1]
-        est = c1 / e1 - c2 / e2
-        tol = 1e-9 * np.maximum(np.abs(est), 1e-300)
-        failed = ~(np.isfinite(lo) & np.isfinite(hi) & (lo <= est + tol) & (est - tol <= hi) & (lo < hi))
-        failed |= (c1 == 0) & (c2 == 0)
-        for k in np.flatnonzero(failed):
-            lo[k], hi[k] = one(c1[k], e1[k], c2[k], e2[k], "mover")
-    return lo, hi, np.where(failed, "mover", "score")
+    def limit(target, sign):
+        inner, outer = est.copy(), est + sign * scale  # the target lies between stat(inner) and stat(outer)
+        for _ in range(2100):  # widen until the target is bracketed (doubling: a few steps)
+            short = sign * (_score_difference_statistic(c1, e1, c2, e2, outer) - target) > 0
+            if not short.any():
+                break
+            inner[short], outer[short] = outer[short], est[short] + 2 * (outer[short] - est[short])
+        for _ in range(2100):  # bisect until the bracket is a few floats wide (or 1e-16 of the scale, near 0)
+            mid = 0.5 * (inner + outer)
+            live = np.abs(outer - inner) > np.maximum(4 * np.spacing(np.abs(mid)), 1e-16 * scale)
+            if not live.any():
+                break
+            past = sign * (_score_difference_statistic(c1, e1, c2, e2, mid) - target) <= 0
+            outer = np.where(live & past, mid, outer)
+            inner = np.where(live & ~past, mid, inner)
+        return outer
+
+    return limit(z, -1.0), limit(-z, 1.0), np.full(est.shape, "score", dtype=object)
 
 
 #: measure -> (interval function (c1, e1, c2, e2, alpha) -> (lower, upper) on the rate scale, method name)
 _RATE_COMPARISONS: dict[str, tuple[Callable, str]] = {
     "ratio": (_rate_ratio_exact, "exact-cond"),
-    "difference": (_rate_difference_score_or_mover, "score"),
+    "difference": (_rate_difference_score, "score"),
 }
 
 
@@ -695,9 +712,11 @@ def compare_rates(c1, e1, c2, e2, level=0.95, measures=("ratio", "difference"), 
 
     The rate ratio gets the conditional exact interval (= R ``poisson.test(c(c1, c2), c(e1, e2))``), which
     stays valid at zero counts (lower limit 0 when c1 = 0, upper limit infinite when c2 = 0); the rate difference
-    gets the score interval (statsmodels ``confint_poisson_2indep(method='score')``), or statsmodels' MOVER interval
-    where the score interval is not defined (both counts 0) or its root-finding fails (``method`` says which).
-    The test is the conditional exact (binomial) test (statsmodels ``test_poisson_2indep(method='exact-cond')``).
+    gets the score interval: the differences at which statsmodels' score statistic (``test_poisson_2indep(
+    method='score', compare='diff')``) equals +-z, found by bisection to within a few floats (statsmodels' own
+    ``confint_poisson_2indep`` inverts it with Nelder-Mead at a tolerance of 1e-8, too loose for small rates,
+    and can fail with a zero count); it is defined at zero counts too.  The test is the conditional exact
+    (binomial) test (statsmodels ``test_poisson_2indep(method='exact-cond')``).
 
     Parameters
     ----------
@@ -719,8 +738,8 @@ def compare_rates(c1, e1, c2, e2, level=0.95, measures=("ratio", "difference"), 
 
     Notes
     -----
-    The test and the difference interval are computed one comparison at a time (statsmodels solves them singly):
-    comparisons are meant to be few, not one per unit.
+    The test is computed one comparison at a time (statsmodels solves it singly): comparisons are meant to be
+    few, not one per unit.  The difference interval is vectorised.
     """
     levels = check_levels(level)
     if isinstance(measures, str):
