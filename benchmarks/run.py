@@ -68,7 +68,8 @@ def best_of(fn: Callable, repeat: int) -> tuple[float, object]:
     return min(times), out
 
 
-def best_of_pair(fa: Callable, fb: Callable, repeat: int, min_total: float = 0.5, cap: int = 200) -> tuple[float, float]:
+def best_of_pair(fa: Callable, fb: Callable, repeat: int, min_total: float = 0.5,
+                 cap: int = 200) -> tuple[float, float]:
     """Best wall-clock times of ``fa`` and ``fb`` called in turn (a, b, a, b, ...), so that both meet the same
     state of the machine and of the allocator: at least ``repeat`` calls each and, for calls of a few
     milliseconds, as many more as fill ``min_total`` seconds of ``fa`` (at most ``cap``), as ``timeit`` does."""

@@ -403,8 +403,8 @@ class MSEResult(Result):
     terms : list of str
         Pairwise interactions in the chosen model (``"A:B"``).
     models : pandas.DataFrame
-        The models tried (for a stepwise fit, the candidates are fitted when ``models`` is first read).  Stepwise: the start (step 0, main effects) and, for every step, every candidate pair
-        evaluated: ``step``, ``term`` (the pair), ``overlap`` (records on both lists), ``expected_overlap``
+        The models tried (for a stepwise fit, the candidates are fitted when ``models`` is first read).
+        Stepwise: the start (step 0, main effects) and, for every step, every candidate pair evaluated: ``step``, ``term`` (the pair), ``overlap`` (records on both lists), ``expected_overlap``
         (under the current model), ``p_value`` (two-sided Poisson), ``identifiable`` (the estimate would exist
         and be identifiable with the pair added), ``accepted`` (the pair added at that step), ``added``, and the
         candidate model's ``terms``, ``estimate``, ``stderr``, ``deviance``, ``df``, ``AIC``, ``BIC`` (missing when
