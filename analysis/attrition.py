@@ -54,6 +54,8 @@ N_TABLE_UNITS = 10
 SURPRISING = 0.05
 #: the one-sided confidence level of the upper limit of a press unit's own charge rate (Clopper-Pearson)
 OWN_RATE_LEVEL = 0.95
+#: the level of the synthetic units' posterior intervals, and of the band of true proportions, in the caterpillar
+CATERPILLAR_LEVEL = 0.95
 
 
 @dataclass
@@ -102,6 +104,7 @@ def hsj_year() -> str:
 def cascade_table(cascades: dict) -> pd.DataFrame:
     """One row per proportion of every cascade, as the report shows it."""
     rows = []
+    header = f"{_level_of(cascades)} interval (Wilson)"
     for name, c in cascades.items():
         f = c.to_frame()
         for r in f.iloc[1:].itertuples(index=False):
@@ -112,7 +115,7 @@ def cascade_table(cascades: dict) -> pd.DataFrame:
                 "Out of": f"{fmt_int(f.loc[f.stage == r.denominator_stage, 'count'].iloc[0])} "
                           f"{r.denominator_stage.replace('_', ' ')}",
                 "Proportion": fmt_pct(r.estimate, 2),
-                "95% interval (Wilson)": fmt_ci(r.lower, r.upper, 2),
+                header: fmt_ci(r.lower, r.upper, 2),
                 "Lost at this stage": fmt_int(r.lost) if c.nested else "not nested",
             })
     return pd.DataFrame(rows)
@@ -129,7 +132,8 @@ def synthetic_unit_table(units: pd.DataFrame, fit, n: int = N_TABLE_UNITS) -> pd
     suppression: every such bound is at most 7, so the cell shows ``"*"`` whatever its true value, as the rule
     requires; nothing is imputed into the shown table.
     """
-    est = fit.unit_estimates().set_index("unit")
+    est = fit.unit_estimates(level=CATERPILLAR_LEVEL).set_index("unit")
+    header = f"{fmt_level(the_level(est['level']))} interval"
     top = units.sort_values(["police_reports", "unit_id"], ascending=[False, True]).head(n)
     charges = np.where(top["charges_censored"], top["charges_upper"], top["charges"]).astype(np.int64)
     if (top["charges_censored"] & (top["charges_upper"] > 7)).any():  # pragma: no cover - FOI bounds are <= 7
@@ -142,11 +146,11 @@ def synthetic_unit_table(units: pd.DataFrame, fit, n: int = N_TABLE_UNITS) -> pd
         "Police reports": top["police_reports"].to_numpy().astype(np.int64),
         "Charges": charges,
         "Shrunken charge %": [fmt_pct(x, 1) for x in e["estimate"]],
-        "95% interval": [fmt_ci(lo, hi, 1) for lo, hi in zip(e["lower"], e["upper"])],
+        header: [fmt_ci(lo, hi, 1) for lo, hi in zip(e["lower"], e["upper"])],
     })
     return ss.suppress(table, columns=["Police reports", "Charges"], secondary="columns",
                        derived={"Shrunken charge %": ["Police reports", "Charges"],
-                                "95% interval": ["Police reports", "Charges"]})
+                                header: ["Police reports", "Charges"]})
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -206,6 +210,11 @@ def odds_words(p: float) -> str:
 
 # ---------------------------------------------------------------------------------------------------------------
 
+def _level_of(cascades: dict) -> str:
+    """The one confidence level of several cascades' intervals, as the prose writes it."""
+    return fmt_level(the_level([c.level for c in cascades.values()]))
+
+
 def run(fig_dir: str | Path = FIG_DIR, synthetic_path: str | Path = SYNTHETIC_PATH) -> AttritionSection:
     """Compute the section's tables, numbers and figures and write the figures (PNG and SVG) to ``fig_dir``."""
     cascades = published_cascades()
@@ -235,16 +244,18 @@ def run(fig_dir: str | Path = FIG_DIR, synthetic_path: str | Path = SYNTHETIC_PA
     regression = referral_regression(units)
 
     figs = {
-        "cascades": plots.plot_cascades(cascades, title="Attrition in the published figures (95% Wilson intervals)"),
+        "cascades": plots.plot_cascades(
+            cascades, title=f"Attrition in the published figures ({_level_of(cascades)} Wilson intervals)"),
         "synthetic_cascades": plots.plot_cascades(
             syn_cascades, title=f"Attrition across {len(units)} synthetic units (synthetic data)"),
         "caterpillar": charge_fit.plot(
+            level=CATERPILLAR_LEVEL,
             title=f"Shrunken charge proportions, {charge_fit.n_units} synthetic units with police reports "
                   "(synthetic data)"),
         "press": plots.plot_no_event_probability(
             press.assign(unit=press["unit"].str.replace(r" \(.*\)", "", regex=True)),
             {f"national charge rate, {rate_label(fid, label)}": v(fid) / 100 for fid, label in NATIONAL_RATES},
-            title="How surprising is no charge at all? Units named in the press",
+            alpha=SURPRISING, title="How surprising is no charge at all? Units named in the press",
             xlabel="offences reported to the police", ylabel="probability of no charge at all"),
     }
     for name, fig in figs.items():
@@ -387,7 +398,8 @@ def _numbers(cascades, units, syn_cascades, charge_fit, referral_fit, press) -> 
     )
     # settings the prose names, read from where they live
     num.update(
-        level=fmt_level(the_level([c.level for c in cascades.values()])),
+        level=_level_of(cascades), syn_cascade_level=_level_of(syn_cascades),
+        caterpillar_level=fmt_level(CATERPILLAR_LEVEL),
         syn_level=fmt_level(the_level(charge_fit.ci["level"])),
         hsj_year=hsj_year(),
         # the FOI notations of a suppressed small count that the synthetic returns use (and load_units reads)
@@ -422,7 +434,7 @@ def press_table(press: pd.DataFrame) -> pd.DataFrame:
         "Expected charges at the rape rate": press[f"expected_{rape_key}"].round(2),
         "P(no charge) at the rape rate": press[f"p_zero_{rape_key}"].round(2),
         "P(no charge) at the sexual-offence rate": press[f"p_zero_{sex_key}"].round(2),
-        "Own rate: 95% upper limit": [fmt_pct(u, 1) for u in press["upper"]],
+        f"Own rate: {fmt_level(OWN_RATE_LEVEL)} upper limit": [fmt_pct(u, 1) for u in press["upper"]],
     })
     return ss.suppress(table, columns=["Offences reported to police", "Charged or prosecuted"], base=1,
                        secondary=False)

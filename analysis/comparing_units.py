@@ -98,12 +98,13 @@ def outlier_table(fun: dict) -> pd.DataFrame:
     names = {"referral": "Referred to police (% of incidents)", "incidents": f"Incidents per {PER_BED_DAYS:,} bed days"}
     for measure, by_adj in fun.items():
         for lab, res in by_adj.items():
-            u = res.units
-            rows.append({"Measure": names[measure], "Limits": lab, "Units": res.n_units,
-                         "Outside 95% (above)": int(u["high_95"].sum()), "Outside 95% (below)": int(u["low_95"].sum()),
-                         "Outside 99.8% (above)": int(u["high_99.8"].sum()),
-                         "Outside 99.8% (below)": int(u["low_99.8"].sum()),
-                         f"Expected by chance at {_level(LEVELS[0])}": f"{(1 - LEVELS[0]) * res.n_units:.0f}"})
+            row = {"Measure": names[measure], "Limits": lab, "Units": res.n_units}
+            for lev in res.levels:  # the levels the funnel was drawn at, as the result carries them
+                row[f"Outside {_level(lev)} (above)"] = _outside(res, lev, "high")
+                row[f"Outside {_level(lev)} (below)"] = _outside(res, lev, "low")
+            inner = res.levels[0]
+            row[f"Expected by chance at {_level(inner)}"] = f"{(1 - inner) * res.n_units:.0f}"
+            rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -147,6 +148,16 @@ def _level(x: float) -> str:
     return f"{100 * float(x):.10g}%"
 
 
+def _outside(res, level: float, *sides: str) -> int:
+    """How many units of a funnel lie outside its ``level`` limits on the given sides (``"high"``, ``"low"``; both
+    by default): the funnel's ``high_<level>``/``low_<level>`` columns, named by the level in percent."""
+    key = _level(level)[:-1]
+    out = np.zeros(len(res.units), dtype=bool)
+    for side in sides or ("high", "low"):
+        out |= res.units[f"{side}_{key}"].to_numpy(dtype=bool)
+    return int(out.sum())
+
+
 #: right-align the count columns of the flagged table (they hold display strings after suppression)
 FLAGGED_ALIGN = {"Incidents": "right", "Referred to police": "right", RATE_COLUMN: "right",
                  "Referred (%)": "right"}
@@ -172,19 +183,20 @@ def numbers(fun: dict, left_out: dict) -> dict:
     for measure, by_adj in fun.items():
         labs = list(by_adj)
         base, add, model = (by_adj[lab] for lab in labs)
+        lo, hi = base.levels  # the inner and outer limits, as drawn (checked to be the same for every funnel below)
         N[f"{measure}_units"] = f"{base.n_units:,}"
         N[f"{measure}_target"] = f"{base.target:.1f}"
-        N[f"{measure}_out95_raw"] = f"{int((base.units['high_95'] | base.units['low_95']).sum()):,}"
-        N[f"{measure}_out998_raw"] = f"{int((base.units['high_99.8'] | base.units['low_99.8']).sum()):,}"
-        N[f"{measure}_chance95"] = f"{(1 - base.levels[0]) * base.n_units:.0f}"
-        N[f"{measure}_chance998"] = f"{(1 - base.levels[1]) * base.n_units:.1f}"
+        N[f"{measure}_out95_raw"] = f"{_outside(base, lo):,}"
+        N[f"{measure}_out998_raw"] = f"{_outside(base, hi):,}"
+        N[f"{measure}_chance95"] = f"{(1 - lo) * base.n_units:.0f}"
+        N[f"{measure}_chance998"] = f"{(1 - hi) * base.n_units:.1f}"
         N[f"{measure}_phi"] = f"{add.phi:.1f}"
         N[f"{measure}_tau2"] = f"{add.tau2:.3g}"
-        N[f"{measure}_out95_add"] = f"{int((add.units['high_95'] | add.units['low_95']).sum()):,}"
-        N[f"{measure}_below95_add"] = f"{int(add.units['low_95'].sum()):,}"
-        N[f"{measure}_out998_add"] = f"{int((add.units['high_99.8'] | add.units['low_99.8']).sum()):,}"
-        N[f"{measure}_out95_model"] = f"{int((model.units['high_95'] | model.units['low_95']).sum()):,}"
-        N[f"{measure}_out998_model"] = f"{int((model.units['high_99.8'] | model.units['low_99.8']).sum()):,}"
+        N[f"{measure}_out95_add"] = f"{_outside(add, lo):,}"
+        N[f"{measure}_below95_add"] = f"{_outside(add, lo, 'low'):,}"
+        N[f"{measure}_out998_add"] = f"{_outside(add, hi):,}"
+        N[f"{measure}_out95_model"] = f"{_outside(model, lo):,}"
+        N[f"{measure}_out998_model"] = f"{_outside(model, hi):,}"
         N[f"{measure}_zero"] = f"{base.n_zero:,}"
         N[f"{measure}_zero_units"] = "unit" if base.n_zero == 1 else "units"
     bb = fun["referral"][MODEL["referral"]].model

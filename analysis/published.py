@@ -27,6 +27,10 @@ FIG_DIR = figures_dir()
 LEVELS = (0.95, 0.998)
 #: the significance level behind the words "distinguishable from" a national rate
 ALPHA = 0.05
+#: the level of the intervals drawn in the section's figures (the comparators and the CQC incident types)
+FIGURE_LEVEL = LEVELS[0]
+#: the level check_claims computes its intervals at (proportion_ci's default)
+CLAIMS_LEVEL = inspect.signature(ss.proportion_ci).parameters["level"].default
 
 #: national and hospital comparators for the charge rate: (figure id of the percentage, label, group,
 #: figure ids of charges and reports where the source gives the counts)
@@ -186,7 +190,7 @@ def claims_for_report(claims: pd.DataFrame) -> pd.DataFrame:
         "Exact words and source": "“" + claims.quote + "” " + claims.citation,
         "Published": claims.published_text,
         "Computation": claims.computation,
-        "Recomputed (95% CI)": [recomputed(r) for r in claims.itertuples()],
+        f"Recomputed ({fmt_level(CLAIMS_LEVEL)} CI)": [recomputed(r) for r in claims.itertuples()],
         "Holds": holds,
     })
 
@@ -195,7 +199,7 @@ def comparator_table() -> pd.DataFrame:
     """Charge rates: the mental-health units beside national and hospital figures."""
     rows = []
     x, n = v("indy_police_charges"), v("indy_police_reports")
-    ci = ss.proportion_ci(x, n, method="wilson").iloc[0]
+    ci = ss.proportion_ci(x, n, method="wilson", level=FIGURE_LEVEL).iloc[0]
     rows.append(dict(label="Mental-health units (police returns)", group="Mental-health units", estimate=x / n,
                      lower=ci.lower, upper=ci.upper, charges=x, reports=n, figure_id="indy_police_charges"))
     for pct_id, what, group, counts in COMPARATORS:
@@ -204,7 +208,7 @@ def comparator_table() -> pd.DataFrame:
                    charges=np.nan, reports=np.nan, figure_id=pct_id)
         if counts:
             cx, cn = v(counts[0]), v(counts[1])
-            ci = ss.proportion_ci(cx, cn, method="wilson").iloc[0]
+            ci = ss.proportion_ci(cx, cn, method="wilson", level=FIGURE_LEVEL).iloc[0]
             row.update(estimate=cx / cn, lower=ci.lower, upper=ci.upper, charges=cx, reports=cn)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -228,16 +232,17 @@ def run(fig_dir: str | Path = FIG_DIR) -> PublishedSection:
 
     types = pd.DataFrame([dict(figure_id=fid, label=lab, count=v(fid)) for fid, lab in CQC_TYPES])
     total = v("cqc18_incidents")
-    tci = ss.proportion_ci(types["count"], np.full(len(types), total), method="wilson")
+    tci = ss.proportion_ci(types["count"], np.full(len(types), total), method="wilson", level=FIGURE_LEVEL)
+    fig_level = fmt_level(the_level(tci.level))
     types = pd.concat([types, tci[["estimate", "lower", "upper"]]], axis=1)
 
     figs = {
         "forest": plots.forest_plot(
-            comp, group="group", reference=x / n, xlabel="Charge or summons rate (95% Wilson interval)",
+            comp, group="group", reference=x / n, xlabel=f"Charge or summons rate ({fig_level} Wilson interval)",
             title="Charge rates: mental-health units beside national and hospital figures",
             highlight="Mental-health units (police returns)"),
         "cqc_types": plots.interval_bars(
-            types, xlabel=f"Share of the {fmt_int(total)} sexual incidents (95% Wilson interval)",
+            types, xlabel=f"Share of the {fmt_int(total)} sexual incidents ({fig_level} Wilson interval)",
             title="CQC 2018: sexual incidents on mental-health wards by type, April to June 2017",
             note="Categories overlap and do not cover every incident; 'about 29' rapes as published."),
     }
@@ -281,8 +286,7 @@ def run(fig_dir: str | Path = FIG_DIR) -> PublishedSection:
     # the levels as the results carry them (so the prose says what was computed)
     numbers.update(level=fmt_level(charge.level[0]), level_high=fmt_level(charge.level[1]),
                    exact_level=fmt_level(exact.level), hosp_level=fmt_level(the_level(hospitals.level)),
-                   # check_claims computes its intervals with proportion_ci's default level
-                   claims_level=fmt_level(inspect.signature(ss.proportion_ci).parameters["level"].default))
+                   claims_level=fmt_level(CLAIMS_LEVEL), fig_level=fig_level)
     share = claims.set_index("claim_id").loc["cqc_share_of_reports"]
     numbers.update(cqc_implied_total=fmt_int(share.recomputed), cqc_implied_lo=fmt_int(share.lower),
                    cqc_implied_hi=fmt_int(share.upper))

@@ -90,53 +90,69 @@ def scenarios() -> dict:
     }
 
 
+def bias_level(results: dict) -> float:
+    """The one level of the bias analyses' intervals (and of their priors' ranges), as the results carry it."""
+    return the_level(np.concatenate([r.table["level"].to_numpy() for r in results.values()]))
+
+
+def bias_columns(level: float) -> tuple[str, str]:
+    """The bias table's interval headers (systematic error alone, with random error) at ``level``."""
+    lev = fmt_level(level)
+    return f"{lev} interval (systematic)", f"{lev} interval (with random error)"
+
+
 def run_bias(scen: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Bias analysis of the trusts' recorded incidents and the police reports under each scenario."""
     observed = {"incidents": v("indy_sky_total_incidents"), "police-reportable offences": v("indy_police_reports")}
-    rows, priors, results = [], [], {}
+    results = {}
     for i, (name, s) in enumerate(scen.items()):
         corr = None
         if "correlation" in s:
             r = s["correlation"]
             corr = [[1, r], [r, 1]]
-        res = ss.bias_analysis(
+        results[name] = ss.bias_analysis(
             observed, reporting={"incidents": s["recorded"], "police-reportable offences": s["to_police"]},
             correlation=corr, nested=False, n_draws=N_DRAWS, seed=SEED + i)
-        results[name] = res
+    # the headers name the level the intervals (and the priors' ranges, the same quantiles) were computed at
+    level = bias_level(results)
+    col_sys, col_rnd = bias_columns(level)
+    col_range = f"{fmt_level(level)} range"
+    rows, priors = [], []
+    for name, res in results.items():
         t = res.table
         for q in observed:
             sys_ = t[(t["quantity"] == q) & (t["analysis"] == "systematic")].iloc[0]
             rnd = t[(t["quantity"] == q) & (t["analysis"] == "systematic + random")].iloc[0]
             rows.append({"scenario": name, "quantity": q, "observed": sys_["observed"],
                          "median": round(sys_["median"]),
-                         "95% interval (systematic)": f"{sys_['lower']:,.0f} to {sys_['upper']:,.0f}",
-                         "95% interval (with random error)": f"{rnd['lower']:,.0f} to {rnd['upper']:,.0f}",
+                         col_sys: f"{sys_['lower']:,.0f} to {sys_['upper']:,.0f}",
+                         col_rnd: f"{rnd['lower']:,.0f} to {rnd['upper']:,.0f}",
                          "draws kept": res.n_kept})
         pr = res.priors.copy()
         pr["parameter"] = pr["parameter"].str.replace("reporting: incidents", "share of incidents recorded") \
             .str.replace("reporting: police-reportable offences", "share of offences reported to the police")
         pr.insert(0, "scenario", name)
-        pr["95% range"] = [f"{a:.0%} to {b:.0%}" for a, b in zip(pr["lower"], pr["upper"])]
+        pr[col_range] = [f"{a:.0%} to {b:.0%}" for a, b in zip(pr["lower"], pr["upper"])]
         pr["median"] = [f"{m:.0%}" for m in pr["median"]]
-        priors.append(pr[["scenario", "parameter", "distribution", "parameters", "median", "95% range"]])
+        priors.append(pr[["scenario", "parameter", "distribution", "parameters", "median", col_range]])
     return pd.DataFrame(rows), pd.concat(priors, ignore_index=True), results
 
 
 def run_cqc() -> tuple[pd.DataFrame, object]:
     """The CQC's incidents under plausible recording completeness (multiplier method)."""
     obs = v("cqc18_incidents")
+    results = [ss.multiplier_estimate(obs, rep, seed=SEED) for rep in CQC_COMPLETENESS]
+    lev = fmt_level(the_level(np.concatenate([r.table["level"].to_numpy() for r in results])))
     rows = []
-    for rep in CQC_COMPLETENESS:
+    for rep, res in zip(CQC_COMPLETENESS, results):
         label = (f"{rep[0]:.0%} to {rep[1]:.0%} (uncertain)" if isinstance(rep, tuple)
                  else f"{fraction_words(rep)} recorded")
-        res = ss.multiplier_estimate(obs, rep, seed=SEED)
         t = res.table.set_index("method")
         rows.append({"recording completeness": label, "estimated incidents": round(t.loc["delta", "estimate"]),
-                     "95% interval (delta)": f"{t.loc['delta', 'lower']:,.0f} to {t.loc['delta', 'upper']:,.0f}",
-                     "95% interval (simulation)":
+                     f"{lev} interval (delta)": f"{t.loc['delta', 'lower']:,.0f} to {t.loc['delta', 'upper']:,.0f}",
+                     f"{lev} interval (simulation)":
                          f"{t.loc['simulation', 'lower']:,.0f} to {t.loc['simulation', 'upper']:,.0f}"})
-        last = res
-    return pd.DataFrame(rows), last
+    return pd.DataFrame(rows), results[-1]
 
 
 def run_synthetic() -> tuple[pd.DataFrame, pd.DataFrame, dict, int]:
@@ -151,9 +167,10 @@ def run_synthetic() -> tuple[pd.DataFrame, pd.DataFrame, dict, int]:
         "best AIC": ss.fit_mse(lists, "count", model="best", lists=SYNTHETIC_LISTS, interval="bootstrap",
                                n_boot=N_BOOT, seed=SEED, progress=False),
     }
+    lev = fmt_level(the_level([r.level for r in fits.values()]))
     table = pd.DataFrame([{
         "model (synthetic data)": k, "interactions": ", ".join(t.replace("_", " ") for t in r.terms) or "none",
-        "observed": r.n_observed, "estimate": round(r.estimate), "95% interval": f"{r.lower:,.0f} to {r.upper:,.0f}",
+        "observed": r.n_observed, "estimate": round(r.estimate), f"{lev} interval": f"{r.lower:,.0f} to {r.upper:,.0f}",
         "interval": r.interval, "AIC": round(r.aic, 1)} for k, r in fits.items()])
     hist = lists.rename(columns={c: c.replace("_", " ") for c in SYNTHETIC_LISTS})
     return hist, table, fits, truth
@@ -203,15 +220,17 @@ def run(fig_dir: str | Path = FIG_DIR) -> UnreportedSection:
     hist, syn_table, syn_fits, truth = run_synthetic()
     uk, step, main, prof = run_uk()
     lo_pub, hi_pub = uk_range()
+    uk_year = f"{ss.figure('uk2013_mse_lower').period_end:%Y}"
+    uk_col = f"{fmt_level(the_level([main.level, step.level, prof.level]))} interval"
     uk_table = pd.DataFrame([
         {"model": "independence (main effects)", "estimate": round(main.estimate),
-         "95% interval": f"{main.lower:,.0f} to {main.upper:,.0f}", "interval": "lognormal"},
+         uk_col: f"{main.lower:,.0f} to {main.upper:,.0f}", "interval": "lognormal"},
         {"model": "stepwise (SparseMSE)", "estimate": round(step.estimate),
-         "95% interval": f"{step.lower:,.0f} to {step.upper:,.0f}", "interval": "bootstrap (BCa, model re-selected)"},
+         uk_col: f"{step.lower:,.0f} to {step.upper:,.0f}", "interval": "bootstrap (BCa, model re-selected)"},
         {"model": "stepwise (SparseMSE)", "estimate": round(prof.extra["profile_mle"]),
-         "95% interval": f"{prof.lower:,.0f} to {prof.upper:,.0f}", "interval": "profile likelihood"},
+         uk_col: f"{prof.lower:,.0f} to {prof.upper:,.0f}", "interval": "profile likelihood"},
         {"model": "published (Silverman 2014)", "estimate": np.nan,
-         "95% interval": f"{lo_pub:,.0f} to {hi_pub:,.0f}", "interval": "published range"},
+         uk_col: f"{lo_pub:,.0f} to {hi_pub:,.0f}", "interval": "published range"},
     ])
     hare_histories = pd.read_csv(HARE_PATH, comment="#")
     hare = closed_population(hare_histories)
@@ -225,13 +244,14 @@ def run(fig_dir: str | Path = FIG_DIR) -> UnreportedSection:
             title="Bias analysis, CSEW scenario: systematic error alone and with random error"),
         "synthetic": plots.plot_mse_compare(
             syn_fits, title="MSE on synthetic linked lists", synthetic=True, truth=truth),
-        "uk": step.plot(title=f"UK 2013 modern slavery: stepwise MSE, {N_BOOT:,} bootstrap replicates",
+        "uk": step.plot(title=f"UK {uk_year} modern slavery: stepwise MSE, {N_BOOT:,} bootstrap replicates",
                         reference=(lo_pub, hi_pub), reference_label="published range (Silverman 2014)"),
     }
     for name, fig in figs.items():
         plots.save_figure(fig, f"unreported_{name}", fig_dir)
 
     csew = bias_table[bias_table["scenario"] == "CSEW rate"].set_index("quantity")
+    _, with_random = bias_columns(bias_level(bias_results))
     num = {
         "incidents": fmt_int(v("indy_sky_total_incidents")),
         "reports": fmt_int(v("indy_police_reports")),
@@ -242,19 +262,21 @@ def run(fig_dir: str | Path = FIG_DIR) -> UnreportedSection:
         "n_boot": fmt_int(N_BOOT),
         "csew_pct": fmt_pct(v("csew_told_police_pct") / 100, 0),
         "csew_inc_median": fmt_int(csew.loc["incidents", "median"]),
-        "csew_inc_ci": csew.loc["incidents", "95% interval (with random error)"],
+        "csew_inc_ci": csew.loc["incidents", with_random],
         "csew_off_median": fmt_int(csew.loc["police-reportable offences", "median"]),
-        "csew_off_ci": csew.loc["police-reportable offences", "95% interval (with random error)"],
+        "csew_off_ci": csew.loc["police-reportable offences", with_random],
         "naive_offences": fmt_int(v("indy_police_reports") / (v("csew_told_police_pct") / 100)),
         "n_draws": fmt_int(N_DRAWS),
         "cqc": fmt_int(v("cqc18_incidents")),
         "cqc_half": fmt_int(cqc_table.iloc[CQC_COMPLETENESS.index(CQC_EXAMPLE)]["estimated incidents"]),
         "cqc_half_words": fraction_words(CQC_EXAMPLE),
         "cqc_level": fmt_level(the_level(cqc_res.table["level"])),
-        "bias_level": fmt_level(the_level(np.concatenate([r.table["level"].to_numpy() for r in bias_results.values()]))),
+        "bias_level": fmt_level(bias_level(bias_results)),
+        # the levels of what the figures draw, for their captions
+        "bias_fig_level": fmt_level(the_level(bias_results["CSEW rate"].table["level"])),
         "syn_level": fmt_level(the_level([f.level for f in syn_fits.values()])),
         "uk_level": fmt_level(step.level),
-        "uk_year": f"{ss.figure('uk2013_mse_lower').period_end:%Y}",
+        "uk_year": uk_year,
         "syn_truth": fmt_int(truth),
         "syn_lists": str(len(syn_fits["stepwise (SparseMSE)"].lists)),
         "syn_observed": fmt_int(syn_fits["stepwise (SparseMSE)"].n_observed),

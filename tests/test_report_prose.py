@@ -1,8 +1,10 @@
 """No number in the report's prose is typed (CONTRIBUTING.md): every quantity is an inline `{python}` value.
 
 Each section's text is reduced to its prose (code chunks, inline expressions, citations, cross-references,
-attribute blocks, ``#|`` options and link targets removed) and searched for digits.  Figure captions
-(``#| fig-cap:``) are chunk options the Jupyter engine cannot compute, so they are not checked here.
+attribute blocks, ``#|`` options and link targets removed) and searched for digits.  Figure captions are the
+last paragraph of a Quarto figure div (``::: {#fig-x}``), so they are prose and checked too (a ``#| fig-cap:``
+chunk option could not hold a computed value, and is refused); table captions, which chunks print, are checked
+with their ``{...}`` fields removed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,16 @@ ALLOWED = {
     ("_comparing_units.qmd", "(1 would"): "φ = 1 is the definition of no overdispersion",
     ("_comparing_units.qmd", "plotted at 0"): "a unit with no referrals has proportion zero by definition",
     ("_unreported.qmd", "Mth Poisson2"): "the name of a model in Rcapture",
+}
+
+
+#: digits that stay in table captions: (section file, exact text)
+ALLOWED_IN_TABLE_CAPTIONS = {
+    ("_attrition.qmd", "(1 to "): "the disclosure rule starts at the smallest non-zero count",
+    ("_attrition.qmd", "none from 1 to "): "the same rule",
+    ("_comparing_units.qmd", "counts 1 to "): "the same rule",
+    ("_reproducibility.qmd", "SHA-256"): "the name of the checksum",
+    ("_unreported.qmd", "(1 = on the list)"): "the notation of a capture history",
 }
 
 
@@ -71,3 +83,42 @@ def test_prose_filter_catches_a_typed_number(tmp_path):
             "```{python}\n#| fig-cap: \"95%\"\nx = 1\n```\n\nAbout 42 units [link](https://x.org/3).\n")
     kept = prose(text)
     assert "42" in kept and "2020" not in kept and "95" not in kept and "3" not in kept.replace("42", "")
+
+
+def table_captions(text: str) -> list[str]:
+    """The literal text of every ``caption=`` string in a section's chunks, its ``{...}`` fields removed."""
+    return [re.sub(r"\{[^}]*\}", " ", m.group(2)) for m in re.finditer(r'caption=(f?)"([^"]*)"', text)]
+
+
+@pytest.mark.parametrize("path", SECTIONS, ids=lambda p: p.name)
+def test_figure_captions_are_prose_not_chunk_options(path):
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"^#\|\s*fig-cap\s*:", text, flags=re.M), (
+        f"{path.name}: a `#| fig-cap:` option cannot hold computed values; write the figure as a "
+        f"`::: {{#fig-x}}` div with the caption as its last paragraph")
+
+
+@pytest.mark.parametrize("path", SECTIONS, ids=lambda p: p.name)
+def test_no_typed_number_in_table_captions(path):
+    bad = []
+    for cap in table_captions(path.read_text(encoding="utf-8")):
+        for (name, snippet) in ALLOWED_IN_TABLE_CAPTIONS:
+            if name == path.name:
+                cap = cap.replace(snippet, " ")
+        if re.search(r"[0-9]", cap):
+            bad.append(cap)
+    assert not bad, f"{path.name}: typed numbers in table captions:\n" + "\n".join(bad)
+
+
+def test_caption_allow_list_is_used():
+    for (name, snippet), reason in ALLOWED_IN_TABLE_CAPTIONS.items():
+        assert reason
+        caps = table_captions((SECTIONS[0].parent / name).read_text(encoding="utf-8"))
+        assert any(snippet in c for c in caps), f"{name}: allow-listed {snippet!r} is no longer in a table caption"
+
+
+def test_figure_div_captions_are_checked():
+    """A typed level in a figure div's caption is caught; an inline value is not."""
+    text = ("::: {#fig-a}\n\n```{python}\nfig\n```\n\nWith 95% intervals.\n\n:::\n")
+    assert "95" in prose(text)
+    assert "95" not in prose(text.replace("95%", "`{python} N[\"level\"]`"))
