@@ -435,3 +435,31 @@ def test_plot_draws_zero_event_units_where_the_log_scale_tested_them():
     lim = r.limits(zero.denominator.to_numpy())
     lo = lim[(lim.adjustment == "additive") & (lim.level == 0.95)].lower.to_numpy()
     assert ((0.5 * 1000 / zero.denominator.to_numpy() < lo) == zero.low_95.to_numpy()).all()
+
+
+def test_unit_names_do_not_overlap_and_sit_beside_their_markers():
+    """Units outside the limits at nearly the same place are named at different spots around their markers
+    (the synthetic report's SYN-038 and SYN-334 once overlapped), each within a few points of its marker."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x = pd.Series([40, 41, 39, 42, 5, 6, 4, 5, 6, 5, 4, 6], index=[f"UNIT-{i:03d}" for i in range(12)])
+    n = [100, 102, 98, 104, 100, 110, 95, 105, 100, 98, 102, 101]
+    r = funnel(x, n)
+    fig = r.plot()
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = ax.texts
+    assert len(texts) >= 4
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            assert not boxes[i].overlaps(boxes[j]), (texts[i].get_text(), texts[j].get_text())
+    units = r.units.set_index("unit")
+    for t in texts:  # anchored at its own unit's marker, in data coordinates
+        u = units.loc[t.get_text()]
+        assert t.xy == pytest.approx((u["denominator"], u["estimate"]))
+    plt.close("all")

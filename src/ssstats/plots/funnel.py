@@ -118,9 +118,6 @@ def plot_funnel(result, labels=None, show_unadjusted: bool = True, title: str | 
     if (flagged & ~half).any():
         ax.scatter(u.loc[flagged & ~half, "denominator"], u.loc[flagged & ~half, "estimate"], s=30,
                    color=PALETTE["red"], marker="D", zorder=4, label="outside limits")
-    for _, row in _unit_labels(result, labels, max_labels).iterrows():
-        ax.annotate(str(row["unit"]), (row["denominator"], row["estimate"]), xytext=(4, 3),
-                    textcoords="offset points", fontsize=8)
     if log_x:
         ax.set_xscale("log")
         ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
@@ -137,7 +134,43 @@ def plot_funnel(result, labels=None, show_unadjusted: bool = True, title: str | 
     ax.set_title(title or f"Funnel plot ({what[result.overdispersion]})")
     if legend:
         ax.legend(fontsize=7, loc="upper left", frameon=True, framealpha=0.85)
+    _place_labels(ax, _unit_labels(result, labels, max_labels), u)
     return fig
+
+
+#: where a unit's name may go, in points from its marker (x, y, horizontal alignment), tried in turn
+_LABEL_SPOTS = ((4, 3, "left"), (4, -10, "left"), (-4, 3, "right"), (-4, -10, "right"), (4, 12, "left"),
+                (4, -19, "left"), (-4, 12, "right"), (-4, -19, "right"))
+
+
+def _place_labels(ax, rows: pd.DataFrame, drawn: pd.DataFrame) -> None:
+    """Name the units in ``rows`` beside their markers, each at the first spot of :data:`_LABEL_SPOTS` where it
+    overlaps no name already placed (the first spot if none is free): deterministic, so figures stay
+    reproducible.  Positions are measured after the figure's layout has been worked out."""
+    if rows.empty:
+        return
+    fig = ax.figure
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+    renderer = fig.canvas.get_renderer()
+    placed = []
+    for idx, row in rows.iterrows():
+        xy = (row["denominator"], drawn.loc[idx, "estimate"])  # where the marker is (a no-event unit may be moved)
+        chosen = None
+        for dx, dy, ha in _LABEL_SPOTS:
+            ann = ax.annotate(str(row["unit"]), xy, xytext=(dx, dy), textcoords="offset points", fontsize=8,
+                              ha=ha)
+            box = ann.get_window_extent(renderer)
+            if not any(box.overlaps(b) for b in placed):
+                chosen = (ann, box)
+                break
+            ann.remove()
+        if chosen is None:
+            ann = ax.annotate(str(row["unit"]), xy, xytext=_LABEL_SPOTS[0][:2], textcoords="offset points",
+                              fontsize=8, ha=_LABEL_SPOTS[0][2])
+            chosen = (ann, ann.get_window_extent(renderer))
+        placed.append(chosen[1])
 
 
 def plot_funnels(results, titles=None, suptitle: str | None = None, figsize=None, **kwargs):
