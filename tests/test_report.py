@@ -42,6 +42,29 @@ def test_html_is_self_contained(rendered_report):
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=[\"']https?://", html)
 
 
+def test_every_figure_is_numbered_captioned_and_described(rendered_report):
+    """Each figure div becomes a numbered figure with its computed caption and its image's alt text."""
+    import glob
+    from pathlib import Path
+
+    sections = "".join(Path(f).read_text(encoding="utf-8") for f in sorted(glob.glob(
+        str(rendered_report.root / "sections" / "_*.qmd"))))
+    ids = re.findall(r"^::: \{#(fig-[\w-]+)\}", sections, flags=re.M)
+    assert len(ids) >= 10
+    html = rendered_report.html
+    assert all(f'<figure id="{fid}">' in html for fid in ids)
+    ids.sort(key=lambda fid: html.index(f'<figure id="{fid}">'))  # numbered in the report's order
+    for k, fid in enumerate(ids, start=1):
+        m = re.search(rf'<figure id="{fid}">(.*?)</figure>', html, flags=re.S)
+        assert m, fid
+        body = m.group(1)
+        alt = re.search(r'<img[^>]*alt="([^"]+)"', body)
+        assert alt and len(alt.group(1)) > 40, f"{fid}: no alt text"
+        cap = re.search(r"<figcaption>(.*?)</figcaption>", body, flags=re.S)
+        assert cap and cap.group(1).startswith(f"Figure {k}: "), fid
+        assert "{python}" not in cap.group(1) and "N[" not in cap.group(1), f"{fid}: an inline value not computed"
+
+
 def test_every_figure_written_as_png_and_svg(rendered_report):
     names = set(rendered_report.figures)
     stems = {n.rsplit(".", 1)[0] for n in names}
