@@ -269,7 +269,8 @@ def make_figures(results: pd.DataFrame, directory: str | Path = ROOT / "figures"
 
 
 def _pct(v: float, digits: int = 1) -> str:
-    return f"{100 * v:.{digits}f}%"
+    """``0.123`` -> ``'12.3%'``; a value that rounds to zero is written without a sign (never ``'-0%'``)."""
+    return f"{round(100 * v, digits) + 0.0:.{digits}f}%"
 
 
 def _numbers(res: pd.DataFrame) -> dict[str, str]:

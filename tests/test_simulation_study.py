@@ -404,3 +404,12 @@ def test_figure_y_ranges_include_every_minimum():
     wald_small = sim.coverage_at(res, "proportion", "wald", trials=n_small).min()
     wald_rate = sim.coverage_at(res, "rate", "wald").min()
     assert by_title["B"].get_ylim()[0] <= wald_small and by_title["C"].get_ylim()[0] <= wald_rate
+
+
+def test_percentages_that_round_to_zero_carry_no_sign():
+    from analysis.simulation_study import _pct
+
+    assert _pct(-0.003, 0) == "0%" and _pct(-0.0004) == "0.0%" and _pct(0.0) == "0.0%"
+    assert _pct(-0.012, 0) == "-1%" and _pct(0.1234) == "12.3%" and _pct(-0.0451, 1) == "-4.5%"
+    q = __import__("analysis.simulation_study", fromlist=["run"]).run().numbers
+    assert not any("-0%" in str(v) or "-0.0%" in str(v) for v in q.values())
