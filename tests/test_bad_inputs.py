@@ -246,6 +246,10 @@ levels("compare_rates")
 
 scalar_counts("proportion_test", "x")
 scalar_counts("proportion_test", "n")
+add("proportion_test", "x", [], "empty", "`x`", label="empty", extra={"n": []})
+add("rate_ci", "count", [], "empty", "`count`", label="empty", extra={"exposure": []})
+add("compare_proportions", "x1", [], "empty", "`x1`", label="empty", extra={"n1": []})
+add("compare_rates", "c1", [], "empty", "`c1`", label="empty", extra={"e1": []})
 add("proportion_test", "x", 51, "`x`", "51", "`n`", label="x>n")
 add("proportion_test", "n", 0, "`n`", "0", label="n=0", extra={"x": 0})
 for v in (-0.1, 1.5, np.nan):
@@ -383,6 +387,7 @@ add("lincoln_petersen", "m", 0, "`m`", "0", label="m=0")
 
 scalar_counts("multiplier_estimate", "observed")
 add("multiplier_estimate", "observed", [56, 40, -1], "`observed`", "-1", "position 2", label="array-negative")
+add("multiplier_estimate", "observed", [], "empty", "`observed`", label="empty")
 for v in (0, 1.5, -0.1, np.nan):
     add("multiplier_estimate", "reporting", v, "`reporting`", "NaN" if v != v else repr(v), label=f"reporting-{v}")
 add("multiplier_estimate", "reporting", (0.3, 0.1), "`reporting`", ("0.3", "0.1"), label="reporting-reversed")

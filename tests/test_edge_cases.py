@@ -349,3 +349,32 @@ def test_series_with_different_indexes_are_refused(call):
     with pytest.raises(ss.SSStatsError, match="Series with different indexes .* align them first"):
         call(x, n)
     assert call(x, n.reindex(x.index)) is not None
+
+
+def test_bias_analysis_refuses_priors_that_imply_counts_beyond_what_can_be_drawn():
+    """A reporting prior with weight near 1e-9 against a billion observed implies unrecorded counts beyond NumPy's
+    negative binomial (about 9.2e18): a clear SSStatsError, not NumPy's 'n too large or p too small'."""
+    with pytest.raises(ss.SSStatsError, match="cannot draw the unrecorded events for 'count'.*narrow it"):
+        ss.bias_analysis(10**9, ("beta", 1, 1e9), seed=1, n_draws=1000)
+    r = ss.bias_analysis(10**9, ("beta", 50, 50), seed=1, n_draws=1000)  # a billion with a sane prior is fine
+    assert np.isfinite(r.table["upper"]).all()
+
+
+@pytest.mark.parametrize("n", [0.5, 1.5, 10.5, 1e3 + 0.5, 1e9 + 0.5])
+def test_negative_binomial_limit_is_numpys(n):
+    """The bound bias_analysis checks is the one NumPy's Generator.negative_binomial enforces."""
+    lim = 2.0**63 - 1 - 10 * np.sqrt(2.0**63 - 1)
+    r = lim / (n + 10 * np.sqrt(n))
+    rng = np.random.default_rng(0)
+    rng.negative_binomial(n, 1 / (1 + 0.999 * r))  # just inside: drawn
+    with pytest.raises(ValueError):
+        rng.negative_binomial(n, 1 / (1 + 1.001 * r))  # just outside: refused
+
+
+def test_closed_population_with_every_unit_caught_every_time_says_why():
+    """Identical histories, all caught on every occasion: no model's estimate exists; a clear SSStatsError instead
+    of a result whose summary, best model and plot would fail on all-missing estimates."""
+    h = pd.DataFrame(np.ones((20, 4), dtype=int), columns=list("abcd"))
+    with pytest.raises(SSStatsError, match="no closed-population model can be fitted.*all 20 units were caught on "
+                                           "every occasion"):
+        ss.closed_population(h)

@@ -365,8 +365,9 @@ def broadcast(arrays: Mapping[str, np.ndarray]) -> list[np.ndarray]:
         desc = ", ".join(f"`{k}` has {s}" for k, s in sizes.items())
         raise SSStatsError(f"inputs must have the same length (or length 1); {desc}")
     n = max(sizes.values()) if sizes else 1
-    if n == 0:
-        raise SSStatsError(f"inputs are empty ({', '.join(f'`{k}`' for k in sizes)}): there is nothing to estimate")
+    empty = [k for k, s in sizes.items() if s == 0]
+    if empty:  # an empty input does not stretch: there is nothing to estimate even if the others are scalars
+        raise SSStatsError(f"inputs are empty ({', '.join(f'`{k}`' for k in empty)}): there is nothing to estimate")
     return [np.broadcast_to(a, (n,)).copy() if a.size == 1 else a for a in arrays.values()]
 
 

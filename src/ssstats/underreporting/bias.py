@@ -371,7 +371,19 @@ def _random_error(rng, obs, corrected, draws, params, stages, keep, subset):
                 else:
                     p = p * d
         t = rng.binomial(int(obs[j]), np.clip(v, 0.0, 1.0)).astype(float)
-        out[j] = t + rng.negative_binomial(t + 0.5, np.clip(p, 1e-300, 1.0))
+        p = np.clip(p, 1e-300, 1.0)
+        # NumPy draws NegBin(n, p) as a Poisson of a Gamma(n, (1 - p) / p) draw, and refuses when that gamma's
+        # mean plus ten s.d., (1 - p) / p (n + 10 sqrt(n)), reaches 2**63 - 1 - 10 sqrt(2**63 - 1) (its Poisson
+        # limit; the boundary checked against Generator.negative_binomial in the tests)
+        n_nb = t + 0.5
+        bound = (1 - p) / p * (n_nb + 10 * np.sqrt(n_nb))
+        if not (bound < 2.0**63 - 1 - 10 * np.sqrt(2.0**63 - 1)).all():
+            raise SSStatsError(
+                f"the random-error simulation cannot draw the unrecorded events for {s!r}: with {int(obs[j]):,} "
+                f"observed and reporting probabilities drawn as low as {p.min():.3g}, the implied counts exceed "
+                f"what NumPy's negative binomial can draw (about 9.2e18); the prior puts weight on implausibly "
+                f"small reporting probabilities: narrow it")
+        out[j] = t + rng.negative_binomial(n_nb, p)
     return out
 
 

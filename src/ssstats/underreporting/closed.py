@@ -264,6 +264,13 @@ def closed_population(histories, count: str | None = None, neg: bool = True, lev
             notes.append(f"{name} did not converge")
     if table.k == 2:
         notes.append("with 2 occasions only M0, Mt and Mb can be fitted (as in Rcapture)")
+    if all(not np.isfinite(r["abundance"]) for r in rows):
+        seen = table.y[np.asarray(table.H).sum(axis=1) == table.k].sum()  # units caught on every occasion
+        why = rows[0]["note"] or "no model converged"
+        raise SSStatsError(
+            f"no closed-population model can be fitted to these histories: {why}"
+            + (f" (all {table.n:,.0f} units were caught on every occasion, so nothing is known of the uncaught)"
+               if seen == table.n else ""))
     out = pd.DataFrame(rows)
     out.insert(out.columns.get_loc("upper") + 1, "level", level)
     return ClosedPopulationResult(out, table.n, table.k, notes)

@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import special, stats
 
 from .._result import Result, format_ci
-from .._validate import SSStatsError, as_counts, as_probability, as_seed, check_levels, labels_of
+from .._validate import SSStatsError, as_counts, as_probability, as_seed, broadcast, check_levels, labels_of
 
 __all__ = ["multiplier_estimate", "MultiplierResult", "reporting_from_survey"]
 
@@ -189,7 +189,7 @@ def multiplier_estimate(observed, reporting, level: float = 0.95, n_draws: int =
     350
     """
     labels = labels_of(observed)
-    obs = as_counts(observed, "observed", labels)
+    (obs,) = broadcast({"observed": as_counts(observed, "observed", labels)})  # refuses empty input
     (level,) = check_levels(level)
     if not isinstance(n_draws, (int, np.integer)) or isinstance(n_draws, bool) or n_draws < 100:
         raise SSStatsError(f"`n_draws` must be an integer of at least 100; got {n_draws!r}")
