@@ -96,6 +96,20 @@ def test_report_ends_with_version_and_checksums(rendered_report):
         rel = str(f.relative_to(root))
         digest = hashlib.sha256(f.read_bytes()).hexdigest()
         assert re.search(rf"{re.escape(rel)}\s+{digest}", tail), rel
+    # the code's digest, recomputed from git's list of the repository's files (not the report's glob): each
+    # path and SHA-256 on a line, in path order
+    import subprocess
+    from pathlib import Path
+
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "--", "src/ssstats", "analysis",
+                             "sections", "report.qmd"], cwd=Path(__file__).resolve().parents[1], check=True,
+                            capture_output=True, text=True).stdout.split()
+    code = sorted(p for p in listed if not p.startswith(("analysis/", "sections/")) or
+                  (p.endswith(".py") if p.startswith("analysis/") else p.count("/") == 1 and p.endswith(".qmd")))
+    assert len(code) > 40
+    lines = "".join(f"{p}\t{hashlib.sha256((root / p).read_bytes()).hexdigest()}\n" for p in code)
+    digest = hashlib.sha256(lines.encode()).hexdigest()
+    assert re.search(rf"code: .*\({len(code)} files\)\s+{digest}", tail), "the code's checksum"
 
 
 def test_committed_figures_are_the_ones_the_report_draws(rendered_report):
