@@ -2,12 +2,14 @@
 and a figure.
 
 The study itself lives in :mod:`ssstats.simulate.study`; everything it produces is SYNTHETIC (simulated data with
-a known truth).  The report never reruns it: the appendix reads ``data/simulation_results.csv``.
+a known truth), and its stored results say so in their file name: the report never reruns the study, and the
+appendix reads ``data/synthetic_simulation_results.csv``.
 
 Command line (from the repository root)::
 
     python -m analysis.simulation_study --full      # a few minutes on 2 cores; writes
-                                                    # data/simulation_results.csv and figures/simulation_coverage.*
+                                                    # data/synthetic_simulation_results.csv and
+                                                    # figures/simulation_coverage.*
     python -m analysis.simulation_study --quick     # seconds; prints a summary, writes nothing
     python -m analysis.simulation_study --quick --output /tmp/sim.csv --seed 7 --n-jobs 1
 
@@ -26,7 +28,8 @@ import pandas as pd
 from analysis import figures_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS_PATH = ROOT / "data" / "simulation_results.csv"
+#: the stored results of the full study (SYNTHETIC: the name says so, as every synthetic file's does)
+RESULTS_PATH = ROOT / "data" / "synthetic_simulation_results.csv"
 FIGURE_NAME = "simulation_coverage"
 FIG_DIR = figures_dir()
 
@@ -70,16 +73,22 @@ def label(method: str) -> str:
 
 
 def proportion_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Exact coverage of the proportion intervals over p = 1-5%: at n = 1,374 and over every n."""
+    """Exact coverage and mean (expected) width of the proportion intervals over p = 1-5%: at n = 1,374 (the
+    charge rate's), at the smallest n of the design, and over every n."""
     d = results[results["study"] == "proportion"]
+    n_small = int(d["trials"].min())
     at = d[d["trials"] == CHARGE_TRIALS].groupby("method")
+    small = d[d["trials"] == n_small].groupby("method")
     every = d.groupby("method")
-    one = f"n = {CHARGE_TRIALS:,}"
-    span = f"n {int(d['trials'].min()):,} to {int(d['trials'].max()):,}"
+    one, few = f"n = {CHARGE_TRIALS:,}", f"n = {n_small:,}"
+    span = f"n {n_small:,} to {int(d['trials'].max()):,}"
     out = pd.DataFrame({
         f"mean coverage, {one}": at["coverage"].mean(),
         f"lowest coverage, {one}": at["coverage"].min(),
         f"mean width, {one}": at["mean_width"].mean(),
+        f"mean coverage, {few}": small["coverage"].mean(),
+        f"lowest coverage, {few}": small["coverage"].min(),
+        f"mean width, {few}": small["mean_width"].mean(),
         f"mean coverage, {span}": every["coverage"].mean(),
         f"lowest coverage, {span}": every["coverage"].min(),
         "settings below 93%": every["coverage"].apply(lambda c: f"{(c < 0.93).mean():.0%}"),
@@ -90,7 +99,8 @@ def proportion_table(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def rate_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Exact coverage of the Poisson intervals: expected counts up to :data:`SMALL_EVENTS` and over the whole range."""
+    """Exact coverage and mean (expected) width, in events, of the Poisson intervals: expected counts up to
+    :data:`SMALL_EVENTS` and over the whole range."""
     d = results[results["study"] == "rate"]
     small = d[d["true_value"] <= SMALL_EVENTS].groupby("method")
     every = d.groupby("method")
@@ -98,8 +108,10 @@ def rate_table(results: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({
         f"mean coverage, {lo} to {SMALL_EVENTS:g} events": small["coverage"].mean(),
         f"lowest coverage, {lo} to {SMALL_EVENTS:g} events": small["coverage"].min(),
+        f"mean width (events), {lo} to {SMALL_EVENTS:g} events": small["mean_width"].mean(),
         f"mean coverage, {lo} to {hi} events": every["coverage"].mean(),
         f"lowest coverage, {lo} to {hi} events": every["coverage"].min(),
+        f"mean width (events), {lo} to {hi} events": every["mean_width"].mean(),
     })
     out = out.reindex([m for m in _RATE_ORDER if m in out.index])
     out.index = [label(m) for m in out.index]
@@ -119,9 +131,12 @@ def _mc(c: pd.Series, se: pd.Series) -> pd.Series:
 
 
 def overdispersion_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Monte Carlo coverage (with its standard error) across 340 overdispersed synthetic units."""
+    """Monte Carlo coverage (with its standard error) and mean width across 340 overdispersed synthetic units.
+
+    Each cell is ``coverage (MC s.e.); width w``: the mean width of the interval (of the overall proportion, or
+    averaged over the units for 'each unit') over the replicates, on the proportion scale."""
     d = results[results["study"].isin(["overall_proportion", "unit_proportions"])].copy()
-    d["cell"] = _mc(d["coverage"], d["coverage_mcse"])
+    d["cell"] = [f"{c}; width {w:.3g}" for c, w in zip(_mc(d["coverage"], d["coverage_mcse"]), d["mean_width"])]
     d["design"] = [f"mean {m:.3g} trials, mu {v:.3g}" for m, v in zip(d["mean_trials"], d["true_value"])]
     d["target"] = d["study"].map({"overall_proportion": "overall proportion", "unit_proportions": "each unit"})
     d["method"] = d["method"].map(label)
@@ -290,6 +305,9 @@ def _numbers(res: pd.DataFrame) -> dict[str, str]:
         n[f"prop_{m}_min_1374"] = _pct(at.min())
         n[f"prop_{m}_mean_1374"] = _pct(at.mean())
         n[f"prop_{m}_min_all"] = _pct(every.min())
+        pm = prop[prop["method"] == m]
+        n[f"prop_{m}_width_1374"] = f"{pm.loc[pm['trials'] == CHARGE_TRIALS, 'mean_width'].mean():.3g}"
+        n[f"prop_{m}_width_small"] = f"{pm.loc[pm['trials'] == prop['trials'].min(), 'mean_width'].mean():.3g}"
     n["small_trials"], n["small_events"] = f"{SMALL_TRIALS:,}", f"{SMALL_EVENTS:g}"
     n["charge_trials"] = f"{CHARGE_TRIALS:,}"
     small = res[(res["study"] == "proportion") & (res["trials"] <= SMALL_TRIALS)]
@@ -314,6 +332,7 @@ def _numbers(res: pd.DataFrame) -> dict[str, str]:
                     key = f"od_{design}_{m}_rho{'0' if rho == 0 else 'max'}"
                     n[key] = _pct(v["coverage"].iloc[0]) if len(v) else "n/a"
                     n[key + "_width"] = f"{v['mean_width'].iloc[0]:.3g}" if len(v) else "n/a"
+        n.update(_eb_numbers(od, float(od["level"].iloc[0])))
     mse = res[res["study"] == "mse"]
     if len(mse):
         from ssstats.simulate import STUDY_DESIGNS
@@ -365,6 +384,62 @@ def _numbers(res: pd.DataFrame) -> dict[str, str]:
     fits = res[res["calculation"] == "monte_carlo"]
     n["mc_failed"] = f"{int(fits['failed'].sum()):,}"
     return n
+
+
+def _eb_numbers(od: pd.DataFrame, level: float) -> dict[str, str]:
+    """The empirical-Bayes unit intervals in each design of the overdispersion study, for the appendix's prose
+    and the body's caterpillar plot: ``eb_few_*`` for the design with the fewest trials per unit (the police
+    returns' sizes, as the synthetic units' charges out of police reports), ``eb_many_*`` for the most."""
+    import inspect
+
+    from ssstats.simulate import synthetic_units
+
+    n: dict[str, str] = {}
+    eb = od[od["method"] == "empirical_bayes"]
+    rhos = np.sort(od["rho"].unique())
+    pos = rhos[rhos > 0]
+    n["od_rho_pos_min"] = f"{pos.min():g}" if pos.size else "n/a"
+    few, many = od["mean_trials"].min(), od["mean_trials"].max()
+    d = eb[np.isclose(eb["mean_trials"], few)].sort_values("rho")
+    if len(d):
+        lo, hi = d.loc[d["coverage"].idxmin()], d.loc[d["coverage"].idxmax()]
+        n["eb_few_mean_trials"] = f"{few:.3g}"
+        n["eb_few_lo"], n["eb_few_lo_rho"] = _pct(lo["coverage"]), f"{lo['rho']:g}"
+        n["eb_few_hi"], n["eb_few_hi_rho"] = _pct(hi["coverage"]), f"{hi['rho']:g}"
+        n["eb_few_short"] = _short_words(d, level)
+        # the between-unit correlation the body's synthetic units were made with (charges out of police reports)
+        syn_rho = float(inspect.signature(synthetic_units).parameters["rho_charge"].default)
+        at = d[np.isclose(d["rho"], syn_rho)]
+        n["eb_syn_rho"] = f"{syn_rho:g}"
+        n["eb_few_at_syn_rho"] = _pct(at["coverage"].iloc[0]) if len(at) else "n/a"
+    d = eb[np.isclose(eb["mean_trials"], many) & (eb["rho"] > 0)]
+    if len(d) and many != few:
+        n["eb_many_mean_trials"] = f"{many:.3g}"
+        n["eb_many_pos_lo"], n["eb_many_pos_hi"] = _pct(d["coverage"].min()), _pct(d["coverage"].max())
+        n["eb_many_pos_short"] = _short_words(d, level)
+    return n
+
+
+def _short_words(rows: pd.DataFrame, level: float, k: float = MC_K) -> str:
+    """How many of ``rows`` lie more than ``k`` Monte Carlo standard errors below ``level``, in words ("all
+    four", "none of the three", "two of the four"); a coverage of 0 or 1 is judged by the s.e. a coverage at the
+    level would have, as in :func:`mc_verdict`."""
+    from .published import number_words
+
+    se = np.where(rows["coverage_mcse"] > 0, rows["coverage_mcse"],
+                  np.sqrt(level * (1 - level) / rows["replicates"]))
+    short, total = int(((level - rows["coverage"]) / se > k).sum()), len(rows)
+    if short == total:
+        return f"all {number_words(total)}"
+    if short == 0:
+        return f"none of the {number_words(total)}"
+    return f"{number_words(short)} of the {number_words(total)}"
+
+
+def numbers(path: str | Path = RESULTS_PATH) -> dict[str, str]:
+    """The appendix's inline numbers (``SimulationSection.numbers``) read from the stored results, without drawing
+    the figure: for a section of the body that cites the simulation study before the appendix runs."""
+    return _numbers(load_results(path))
 
 
 def dependent_lists() -> tuple[int, int]:
@@ -465,13 +540,28 @@ def run(path: str | Path = RESULTS_PATH, fig_dir: str | Path | None = FIG_DIR) -
                              figure=fig)
 
 
+def summary_table(res: pd.DataFrame) -> pd.DataFrame:
+    """What ``--quick`` and ``--full`` print: per study and method, the settings, mean and lowest coverage, mean
+    width and failed fits (printed with ``to_string``, so no column is ever cut to ``...``)."""
+    out = (res.groupby(["study", "method"], sort=False)
+           .agg(settings=("coverage", "size"), mean_coverage=("coverage", "mean"),
+                lowest_coverage=("coverage", "min"), mean_width=("mean_width", "mean"), failed=("failed", "sum")))
+    out["failed"] = out["failed"].astype(np.int64)
+    return out.round(4)
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository when it is inside it (for messages)."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     from ssstats.simulate import run_study
 
     parser = argparse.ArgumentParser(description="Run the simulation study of ssstats' intervals (synthetic).")
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--quick", action="store_true", help="a few seconds; prints a summary, writes only --output")
-    mode.add_argument("--full", action="store_true", help=f"a few minutes; writes {RESULTS_PATH.relative_to(ROOT)}")
+    mode.add_argument("--full", action="store_true", help=f"a few minutes; writes {_shown(RESULTS_PATH)}")
     parser.add_argument("--seed", type=int, default=20261123, help="root seed (default 20261123)")
     parser.add_argument("--n-jobs", type=int, default=2, help="joblib workers (default 2)")
     parser.add_argument("--output", type=Path, default=None, help="CSV to write (default: the stored results "
@@ -484,11 +574,7 @@ def main(argv: list[str] | None = None) -> int:
     res = run_study(name, seed=args.seed, n_jobs=args.n_jobs, progress=not args.no_progress)
     output = args.output if args.output is not None else (RESULTS_PATH if args.full else None)
     figures = args.figures if args.figures is not None else (ROOT / "figures" if args.full else None)
-    summary = (res.groupby(["study", "method"], sort=False)
-               .agg(settings=("coverage", "size"), mean_coverage=("coverage", "mean"),
-                    lowest_coverage=("coverage", "min"), failed=("failed", "sum")))
-    with pd.option_context("display.width", 120, "display.max_rows", 100):
-        print(summary.round(4))
+    print(summary_table(res).to_string())
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         res.to_csv(output, index=False, float_format="%.10g")

@@ -7,6 +7,10 @@ Monte Carlo coverage against the exact values and known theory; the run's seedin
 from __future__ import annotations
 
 import importlib.util
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +30,8 @@ from ssstats.simulate import (
 
 ROOT = Path(__file__).resolve().parents[1]
 R_REF = pd.read_csv(ROOT / "tests" / "results" / "simulation_coverage.csv")
-STORED = ROOT / "data" / "simulation_results.csv"
+STORED = ROOT / "data" / "synthetic_simulation_results.csv"
+APPENDIX = ROOT / "sections" / "_appendix_simulation.qmd"
 
 HAVE_BB = importlib.util.find_spec("ssstats.units") is not None
 HAVE_MSE = importlib.util.find_spec("ssstats.underreporting.mse") is not None
@@ -168,17 +173,53 @@ def test_overdispersion_shows_the_binomial_interval_too_narrow():
     assert res["coverage"].iloc[0] < 0.6
 
 
+SUMMARY_COLUMNS = ["settings", "mean_coverage", "lowest_coverage", "mean_width", "failed"]
+
+
+def _check_summary(stdout: str, res: pd.DataFrame) -> None:
+    """The printed summary shows every column, and every study and method with the values of ``res``: nothing
+    is cut to ``...``."""
+    assert "..." not in stdout, stdout
+    assert not re.search(r"\[\d+ rows x \d+ columns\]", stdout), stdout
+    lines = stdout.splitlines()
+    i = next(k for k, line in enumerate(lines) if line.split()[:1] == ["settings"])
+    assert lines[i].split() == SUMMARY_COLUMNS, lines[i]
+    assert lines[i + 1].split() == ["study", "method"], lines[i + 1]
+    printed, study = {}, None
+    for line in lines[i + 2:]:
+        tok = line.split()
+        if len(tok) == len(SUMMARY_COLUMNS) + 2:  # the first method of a study names the study
+            study, tok = tok[0], tok[1:]
+        if len(tok) != len(SUMMARY_COLUMNS) + 1:
+            break  # past the table (e.g. "wrote ... rows")
+        printed[(study, tok[0])] = [float(v) for v in tok[1:]]
+    # the values, computed here from the results written
+    g = res.groupby(["study", "method"])
+    want = pd.DataFrame({"settings": g.size(), "mean_coverage": g["coverage"].mean(),
+                         "lowest_coverage": g["coverage"].min(), "mean_width": g["mean_width"].mean(),
+                         "failed": g["failed"].sum()})
+    assert set(printed) == set(want.index)
+    for key, vals in printed.items():
+        np.testing.assert_allclose(vals, want.loc[key].to_numpy(float), rtol=1e-3, atol=1e-4, err_msg=str(key))
+
+
 @needs_bb
 @needs_mse
 def test_quick_run_does_not_depend_on_n_jobs_and_cli_writes_it(tmp_path, capsys):
     from analysis import simulation_study as sim
 
     out = tmp_path / "sim.csv"
-    assert sim.main(["--quick", "--seed", "3", "--n-jobs", "2", "--no-progress", "--output", str(out)]) == 0
-    assert "wrote" in capsys.readouterr().out
+    # the command line itself, its output a pipe as narrow as an 80-column terminal
+    env = {**os.environ, "COLUMNS": "80", "LINES": "24"}
+    cli = subprocess.run([sys.executable, "-m", "analysis.simulation_study", "--quick", "--seed", "3", "--n-jobs",
+                          "2", "--no-progress", "--output", str(out)], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=300, check=True)
+    assert f"wrote {len(pd.read_csv(out))} rows to {out}" in cli.stdout
     two = pd.read_csv(out)
+    _check_summary(cli.stdout, two)
     again = tmp_path / "sim_again.csv"
     assert sim.main(["--quick", "--seed", "3", "--n-jobs", "1", "--no-progress", "--output", str(again)]) == 0
+    _check_summary(capsys.readouterr().out, two)  # in-process too (pytest's captured stdout)
     assert again.read_bytes() == out.read_bytes()  # same seed: byte-identical, whatever n_jobs
     one = run_study("quick", seed=3, n_jobs=1, progress=False)
     pd.testing.assert_frame_equal(one.reset_index(drop=True), two, check_dtype=False, rtol=1e-9)
@@ -191,7 +232,7 @@ def test_quick_run_does_not_depend_on_n_jobs_and_cli_writes_it(tmp_path, capsys)
 # ---------------------------------------------------------------------------------------------------------------
 # the stored results the appendix reads
 
-stored = pytest.mark.skipif(not STORED.exists(), reason="data/simulation_results.csv not generated yet")
+stored = pytest.mark.skipif(not STORED.exists(), reason="data/synthetic_simulation_results.csv not generated yet")
 
 
 @stored
@@ -413,3 +454,120 @@ def test_percentages_that_round_to_zero_carry_no_sign():
     assert _pct(-0.012, 0) == "-1%" and _pct(0.1234) == "12.3%" and _pct(-0.0451, 1) == "-4.5%"
     q = __import__("analysis.simulation_study", fromlist=["run"]).run().numbers
     assert not any("-0%" in str(v) or "-0.0%" in str(v) for v in q.values())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the stored results are named synthetic; the appendix's widths and its empirical-Bayes statement
+
+def test_stored_results_are_named_synthetic_everywhere():
+    from analysis import simulation_study as sim
+
+    assert sim.RESULTS_PATH == STORED and STORED.name.startswith("synthetic_")
+    assert not (ROOT / "data" / "simulation_results.csv").exists()  # the old, unlabelled name is gone
+    rel = f"data/{STORED.name}"
+    assert f"`{rel}`" in APPENDIX.read_text(encoding="utf-8")
+    assert f"`{STORED.name}`" in (ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    assert rel in (sim.__doc__ or "")
+
+
+@stored
+def test_full_run_writes_the_synthetic_file_by_default(tmp_path, monkeypatch):
+    # --full without --output writes RESULTS_PATH (the study itself is replaced by the stored results: minutes)
+    import ssstats.simulate
+    from analysis import simulation_study as sim
+
+    stored_res = sim.load_results(STORED)
+    calls = []
+
+    def fake_run_study(mode, **kw):
+        calls.append(mode)
+        return stored_res
+    monkeypatch.setattr(ssstats.simulate, "run_study", fake_run_study)
+    target = tmp_path / "data" / STORED.name
+    monkeypatch.setattr(sim, "RESULTS_PATH", target)
+    assert sim.main(["--full", "--no-progress", "--figures", str(tmp_path / "fig")]) == 0
+    assert calls == ["full"]
+    # written as the stored file was: byte for byte
+    assert target.read_bytes() == STORED.read_bytes()
+
+
+@stored
+def test_appendix_tables_give_the_mean_widths_the_study_stores():
+    from analysis import simulation_study as sim
+
+    res = sim.load_results(STORED)
+    sec = sim.run(STORED, fig_dir=None)
+    prop = res[res["study"] == "proportion"]
+    n_small = int(prop["trials"].min())
+    t = sec.proportions.set_index("method")
+    for n in (sim.CHARGE_TRIALS, n_small):
+        col = f"mean width, n = {n:,}"
+        assert col in t.columns
+        # recomputed here, exactly, from the design's true proportions
+        again = exact_proportion_coverage(n, prop["true_value"].unique(), methods=["wilson", "exact"])
+        for m, label in (("wilson", "Wilson"), ("exact", "exact")):
+            assert t.loc[label, col] == pytest.approx(again.loc[again["method"] == m, "mean_width"].mean(),
+                                                      rel=1e-9)
+    rate = res[res["study"] == "rate"]
+    r = sec.rates.set_index("method")
+    lo, hi = f"{rate['true_value'].min():g}", f"{rate['true_value'].max():g}"
+    small = rate[rate["true_value"] <= sim.SMALL_EVENTS]
+    for m, label in (("exact", "exact"), ("wald", "Wald")):
+        assert r.loc[label, f"mean width (events), {lo} to {sim.SMALL_EVENTS:g} events"] == pytest.approx(
+            small.loc[small["method"] == m, "mean_width"].mean(), rel=1e-12)
+        assert r.loc[label, f"mean width (events), {lo} to {hi} events"] == pytest.approx(
+            rate.loc[rate["method"] == m, "mean_width"].mean(), rel=1e-12)
+    # the exact intervals are the wider ones: the price the appendix's prose names
+    assert r.loc["exact"].filter(like="mean width").gt(r.loc["Wald"].filter(like="mean width")).all()
+    # the overdispersion table: each cell carries the stored mean width of its setting
+    od = res[res["study"].isin(["overall_proportion", "unit_proportions"])]
+    cells = sec.overdispersion.filter(like="rho = ").to_numpy().ravel()
+    widths = sorted(float(c.split("width ")[1]) for c in cells)
+    np.testing.assert_allclose(widths, sorted(float(f"{w:.3g}") for w in od["mean_width"]), rtol=1e-12)
+
+
+@stored
+def test_empirical_bayes_numbers_say_what_the_stored_results_show():
+    from analysis import simulation_study as sim
+
+    res = sim.load_results(STORED)
+    q = sim.run(STORED, fig_dir=None).numbers
+    assert sim.numbers(STORED) == q  # the light loader for the body gives the same numbers
+    lev = float(res["level"].iloc[0])
+    eb = res[(res["study"] == "unit_proportions") & (res["method"] == "empirical_bayes")]
+    few = eb[eb["mean_trials"] == eb["mean_trials"].min()]
+    many = eb[(eb["mean_trials"] == eb["mean_trials"].max()) & (eb["rho"] > 0)]
+    assert q["eb_few_lo"] == sim._pct(few["coverage"].min()) and q["eb_few_hi"] == sim._pct(few["coverage"].max())
+    assert q["eb_few_lo_rho"] == f"{few.loc[few['coverage'].idxmin(), 'rho']:g}"
+    assert q["eb_few_mean_trials"] == f"{few['mean_trials'].iloc[0]:.3g}"
+    # the appendix says: with few trials per unit they under-cover at every rho, each beyond 2 MC s.e.
+    assert len(few) == res["rho"].nunique() and (few["coverage"] + sim.MC_K * few["coverage_mcse"] < lev).all()
+    from analysis.published import number_words
+
+    assert q["eb_few_short"] == f"all {number_words(len(few))}"
+    # ... and within a percentage point of the level with many trials once rho > 0, some still beyond 2 s.e.
+    assert (abs(many["coverage"] - lev) < 0.01).all()
+    assert q["eb_many_pos_lo"] == sim._pct(many["coverage"].min())
+    beyond = int((lev - many["coverage"] > sim.MC_K * many["coverage_mcse"]).sum())
+    assert q["eb_many_pos_short"] in {f"{number_words(beyond)} of the {number_words(len(many))}",
+                                      f"all {number_words(len(many))}" if beyond == len(many) else None,
+                                      f"none of the {number_words(len(many))}" if beyond == 0 else None}
+    # at the rho the body's synthetic units were made with
+    import inspect
+
+    from ssstats.simulate import synthetic_units
+
+    rho = inspect.signature(synthetic_units).parameters["rho_charge"].default
+    assert q["eb_syn_rho"] == f"{rho:g}"
+    assert q["eb_few_at_syn_rho"] == sim._pct(few.loc[np.isclose(few["rho"], rho), "coverage"].iloc[0])
+
+
+def test_appendix_uses_the_empirical_bayes_numbers_and_no_longer_limits_them_to_rho_zero():
+    from analysis import simulation_study as sim
+
+    text = APPENDIX.read_text(encoding="utf-8")
+    used = set(re.findall(r'Q\["(\w+)"\]', text))
+    assert {"eb_few_lo", "eb_few_hi", "eb_few_short", "eb_few_at_syn_rho", "eb_many_pos_lo"} <= used
+    assert used <= set(sim.numbers()), sorted(used - set(sim.numbers()))  # every inline key exists
+    assert "near or at zero, they shrink" not in text
+    assert "@fig-attrition-caterpillar" in text  # what it means for the body's caterpillar plot

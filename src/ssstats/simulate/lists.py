@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._validate import SSStatsError, as_seed
+from .._validate import SSStatsError, as_probability, as_seed
+from ._checks import one_number
 
 __all__ = ["synthetic_linked_lists", "SYNTHETIC_LISTS"]
 
@@ -53,14 +54,18 @@ def synthetic_linked_lists(seed=None, n_true: int = 2000, base_rates=(0.55, 0.25
     Raises
     ------
     SSStatsError
-        If ``seed`` is missing, ``n_true`` is not a positive integer, or a base rate is outside (0, 1).
+        If ``seed`` is missing or bad, ``n_true`` is not a positive integer, ``base_rates`` are not three
+        probabilities strictly between 0 and 1, or ``severity_effect`` or ``dependence`` is not one finite number.
     """
     rng = as_seed(seed)
     if not isinstance(n_true, (int, np.integer)) or isinstance(n_true, bool) or n_true < 1:
         raise SSStatsError(f"`n_true` must be a positive integer; got {n_true!r}")
-    rates = np.asarray(base_rates, dtype=float)
-    if rates.shape != (3,) or not np.all((rates > 0) & (rates < 1)):
-        raise SSStatsError(f"`base_rates` must be three probabilities strictly between 0 and 1; got {base_rates!r}")
+    rates = as_probability(base_rates, "base_rates", open_interval=True)
+    if np.ndim(base_rates) != 1 or rates.shape != (3,):
+        raise SSStatsError(f"`base_rates` must be three probabilities strictly between 0 and 1 (one per list: "
+                           f"{', '.join(SYNTHETIC_LISTS)}); got {base_rates!r}")
+    severity_effect = one_number(severity_effect, "severity_effect")
+    dependence = one_number(dependence, "dependence")
     severity = rng.standard_normal(n_true)
     logit = special.logit(rates)[None, :] + severity_effect * severity[:, None]
     on_ward = rng.random(n_true) < special.expit(logit[:, 0])

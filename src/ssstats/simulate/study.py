@@ -61,10 +61,12 @@ from .._validate import (
     as_positive,
     as_probability,
     as_seed,
-    check_levels,
+    check_columns,
     check_method,
 )
 from ..rates import PROPORTION_METHODS, RATE_METHODS, proportion_ci, rate_ci
+from ._checks import flag, one_level, one_number, whole_number
+from ._checks import names as _names
 
 __all__ = [
     "STUDIES",
@@ -94,13 +96,14 @@ _DEFAULT_SEED = 20261123
 
 
 def _method_list(methods, table: Mapping, name: str) -> list[str]:
-    if methods is None:
-        return list(table)
-    if isinstance(methods, str):
-        methods = [methods]
-    for m in methods:
-        check_method(m, table, name)
-    return list(methods)
+    """Names from ``table`` (all of them by default); unknown, repeated or no names are refused."""
+    return _names(methods, table, name)
+
+
+def _not_empty(arr: np.ndarray, name: str, what: str) -> np.ndarray:
+    if arr.size == 0:
+        raise SSStatsError(f"`{name}` is empty: give at least one {what}")
+    return arr
 
 
 def _frame(rows: Sequence[Mapping]) -> pd.DataFrame:
@@ -140,7 +143,8 @@ def exact_proportion_coverage(n, p, methods=None, level: float = 0.95) -> pd.Dat
     Raises
     ------
     SSStatsError
-        ``n`` not a positive whole number, ``p`` outside (0, 1), an unknown method or a bad level.
+        ``n`` not a positive whole number, ``p`` outside (0, 1), ``n`` or ``p`` empty, an unknown, repeated or
+        empty list of methods, or a bad level (one level per call).
 
     References
     ----------
@@ -154,16 +158,16 @@ def exact_proportion_coverage(n, p, methods=None, level: float = 0.95) -> pd.Dat
     0    wald     0.866
     1  wilson     0.949
     """
-    na = as_counts(n, "n")
+    na = _not_empty(as_counts(n, "n"), "n", "number of trials")
     as_positive(na, "n")
-    pa = as_probability(p, "p", open_interval=True)
-    (lev,) = check_levels(level)
-    names = _method_list(methods, PROPORTION_METHODS, "methods")
+    pa = _not_empty(as_probability(p, "p", open_interval=True), "p", "true proportion")
+    lev = one_level(level)
+    methods = _method_list(methods, PROPORTION_METHODS, "methods")
     rows = []
     for ni in np.unique(na).astype(np.int64):  # a few design sizes; vectorised over x and p
         x = np.arange(ni + 1)
         pmf = stats.binom.pmf(x[None, :], ni, pa[:, None])
-        for m in names:
+        for m in methods:
             ci = proportion_ci(x, ni, method=m, level=lev)
             lo, hi = ci["lower"].to_numpy(), ci["upper"].to_numpy()
             covers = (lo[None, :] <= pa[:, None]) & (pa[:, None] <= hi[None, :])
@@ -202,7 +206,8 @@ def exact_rate_coverage(mu, methods=None, level: float = 0.95, tail: float = 1e-
     Raises
     ------
     SSStatsError
-        ``mu`` not positive and finite, ``tail`` outside (0, 1), an unknown method or a bad level.
+        ``mu`` empty or not positive and finite, ``tail`` not one number in (0, 1), an unknown, repeated or empty
+        list of methods, or a bad level (one level per call).
 
     Examples
     --------
@@ -210,15 +215,15 @@ def exact_rate_coverage(mu, methods=None, level: float = 0.95, tail: float = 1e-
        coverage
     0     0.864
     """
-    mua = as_positive(mu, "mu")
-    (lev,) = check_levels(level)
-    tail_v = float(as_probability(tail, "tail", open_interval=True)[0])
-    names = _method_list(methods, RATE_METHODS, "methods")
+    mua = _not_empty(as_positive(mu, "mu"), "mu", "expected count")
+    lev = one_level(level)
+    tail_v = one_number(tail, "tail", lambda v, nm: as_probability(v, nm, open_interval=True))
+    methods = _method_list(methods, RATE_METHODS, "methods")
     xmax = int(stats.poisson.isf(tail_v, mua.max())) + 1
     x = np.arange(xmax + 1)
     pmf = stats.poisson.pmf(x[None, :], mua[:, None])
     rows = []
-    for m in names:
+    for m in methods:
         ci = rate_ci(x, 1.0, method=m, level=lev)
         lo, hi = ci["lower"].to_numpy(), ci["upper"].to_numpy()
         covers = (lo[None, :] <= mua[:, None]) & (mua[:, None] <= hi[None, :])
@@ -240,17 +245,22 @@ def unit_sizes(units: int, mean: float, shape: float = 1.5) -> np.ndarray:
     least one trial and the sizes average about ``mean`` (e.g. 1,374 police reports over 340 units: mean 4.04).
     The design is fixed (no random draw) so that every replicate and every task uses the same units.
 
+    Raises
+    ------
+    SSStatsError
+        ``units`` not a whole number of at least 1, ``mean`` not a single number above 1, or ``shape`` not a
+        single positive number.
+
     Examples
     --------
     >>> unit_sizes(5, 4.0)
     array([1, 2, 3, 5, 8])
     """
-    (k,) = as_counts(units, "units")
-    as_positive(k, "units")
-    m = float(as_positive(mean, "mean")[0])
+    k = whole_number(units, "units", 1)
+    m = one_number(mean, "mean", as_positive)
     if m <= 1:
         raise SSStatsError(f"`mean` must be greater than 1 (every unit has at least one trial); got {m:g}")
-    s = float(as_positive(shape, "shape")[0])
+    s = one_number(shape, "shape", as_positive)
     q = (np.arange(int(k)) + 0.5) / k
     return 1 + stats.nbinom.ppf(q, s, s / (s + m - 1)).astype(np.int64)
 
@@ -352,7 +362,7 @@ def overdispersion_coverage(trials, mu: float, rho: float, reps: int, seed, leve
     Parameters
     ----------
     trials : array_like of int
-        Trials per unit (e.g. :func:`unit_sizes`), fixed across replicates.
+        Trials per unit (e.g. :func:`unit_sizes`), fixed across replicates; at least two units.
     mu, rho : float
         Mean proportion in (0, 1) and correlation in [0, 1).
     reps : int
@@ -376,36 +386,40 @@ def overdispersion_coverage(trials, mu: float, rho: float, reps: int, seed, leve
     Raises
     ------
     SSStatsError
-        Bad trials, ``mu`` outside (0, 1), ``rho`` outside [0, 1), a bad number of replicates, seed, level or
-        method name.
+        Bad trials (not whole numbers of at least 1, or fewer than two units), ``mu`` not one number in (0, 1),
+        ``rho`` not one number in [0, 1), a bad number of replicates, seed or level, an unknown, repeated or
+        empty list of methods, or ``replicates`` not True or False.
     """
     from ..units import fit_beta_binomial
 
     n = as_counts(trials, "trials")
+    if n.size < 2:
+        raise SSStatsError(f"`trials` must give at least two units (the study is of variation between units); "
+                           f"got {n.size}")
     as_positive(n, "trials")
-    mu_v = float(as_probability(mu, "mu", open_interval=True)[0])
-    rho_v = float(as_probability(rho, "rho")[0])
+    mu_v = one_number(mu, "mu", lambda v, nm: as_probability(v, nm, open_interval=True))
+    rho_v = one_number(rho, "rho", as_probability)
     if rho_v >= 1:
         raise SSStatsError(f"`rho` must be less than 1; got {rho_v:g}")
-    (r,) = as_counts(reps, "reps")
-    as_positive(r, "reps")
-    (lev,) = check_levels(level)
-    names = _method_list(methods, {**OVERALL_METHODS, **UNIT_METHODS}, "methods")
+    r = whole_number(reps, "reps", 1)
+    lev = one_level(level)
+    methods = _method_list(methods, {**OVERALL_METHODS, **UNIT_METHODS}, "methods")
+    replicates = flag(replicates, "replicates")
     rng = as_seed(seed)
     p, x = _beta_binomial_draws(n, mu_v, rho_v, int(r), rng)
-    if {"beta_binomial", "empirical_bayes"} & set(names):
+    if {"beta_binomial", "empirical_bayes"} & set(methods):
         fits = _fit_all(lambda xi: fit_beta_binomial(xi, n), ((xi,) for xi in x))
     else:
         fits = [None] * int(r)
     ok = np.array([f is not None for f in fits])
     common = dict(level=lev, units=n.size, mean_trials=n.mean(), rho=rho_v, true_value=mu_v)
     parts = []
-    for name, fn in ((k, v) for k, v in OVERALL_METHODS.items() if k in names):
+    for name, fn in ((k, v) for k, v in OVERALL_METHODS.items() if k in methods):
         est, lo, hi = fn(x, n, fits, lev)
         good = ok if name == "beta_binomial" else np.ones_like(ok)
         parts.append(pd.DataFrame(dict(study="overall_proportion", method=name, covered=(lo <= mu_v) & (mu_v <= hi),
                                        width=hi - lo, estimate=est, ok=good, **common)))
-    for name, fn in ((k, v) for k, v in UNIT_METHODS.items() if k in names):
+    for name, fn in ((k, v) for k, v in UNIT_METHODS.items() if k in methods):
         lo, hi = fn(x, n, fits, lev)
         good = ok if name == "empirical_bayes" else np.ones_like(ok)
         covered = ((lo <= p) & (p <= hi)).mean(axis=1)
@@ -432,18 +446,26 @@ def capture_probabilities(p, log_odds_ratio: float = 0.0) -> tuple[np.ndarray, n
         Every history, the all-zero (unobserved) one first.
     probs : ndarray, shape (2**k,)
 
+    Raises
+    ------
+    SSStatsError
+        ``p`` not probabilities strictly between 0 and 1, fewer than two lists or more than
+        :data:`ssstats.underreporting._tables.MAX_LISTS`, or ``log_odds_ratio`` not one finite number.
+
     Examples
     --------
     >>> h, pr = capture_probabilities([0.5, 0.5])
     >>> pr
     array([0.25, 0.25, 0.25, 0.25])
     """
+    from ..underreporting._tables import MAX_LISTS
+
     pa = as_probability(p, "p", open_interval=True)
     if pa.size < 2:
         raise SSStatsError(f"`p` needs at least two lists; got {pa.size}")
-    g = float(np.asarray(log_odds_ratio, dtype=float))
-    if not np.isfinite(g):
-        raise SSStatsError(f"`log_odds_ratio` must be finite; got {g}")
+    if pa.size > MAX_LISTS:
+        raise SSStatsError(f"`p` may give at most {MAX_LISTS} lists (2**k capture histories); got {pa.size}")
+    g = one_number(log_odds_ratio, "log_odds_ratio")
     h = np.array(list(itertools.product((0, 1), repeat=pa.size)), dtype=np.int64)
     logw = h @ special.logit(pa) + g * h[:, 0] * h[:, 1]
     w = np.exp(logw - logw.max())
@@ -479,8 +501,9 @@ def mse_coverage(population: int, p, log_odds_ratio: float, models: Sequence[str
         Capture probabilities of the lists (2 to 5 lists).
     log_odds_ratio : float
         Dependence between lists 1 and 2 (0: independent lists).
-    models : sequence of str
-        ``model`` arguments for :func:`ssstats.fit_mse`.
+    models : str or sequence of str
+        ``model`` names for :func:`ssstats.fit_mse` (``'main'``, ``'stepwise'``, ``'best'``: the keys of
+        :data:`ssstats.underreporting.mse.MODEL_CHOICES`).
     reps : int
         Replicates.
     seed : int, SeedSequence or numpy.random.Generator
@@ -504,20 +527,21 @@ def mse_coverage(population: int, p, log_odds_ratio: float, models: Sequence[str
     Raises
     ------
     SSStatsError
-        A bad population, number of replicates, level, interval name or ``n_boot`` (fits that fail are counted
-        in ``failed``).
+        A bad population, capture probabilities, log odds ratio, number of replicates, seed, level or ``n_boot``;
+        an unknown, repeated or empty list of models or intervals; ``replicates`` not True or False (fits that
+        fail are counted in ``failed``).
     """
-    from ..underreporting.mse import INTERVALS
+    from ..underreporting.mse import INTERVALS, MODEL_CHOICES
 
-    (npop,) = as_counts(population, "population")
-    as_positive(npop, "population")
-    (r,) = as_counts(reps, "reps")
-    as_positive(r, "reps")
-    (lev,) = check_levels(level)
+    npop = whole_number(population, "population", 1)
+    r = whole_number(reps, "reps", 1)
+    lev = one_level(level)
+    models = _method_list(models, MODEL_CHOICES, "models")
     names = _method_list(intervals, INTERVALS, "intervals")
-    (nb,) = as_counts(n_boot, "n_boot")
+    nb = whole_number(n_boot, "n_boot", 0)
     if "bootstrap" in names and nb < 10:
         raise SSStatsError(f"`n_boot` must be at least 10; got {int(nb)}")
+    replicates = flag(replicates, "replicates")
     h, probs = capture_probabilities(p, log_odds_ratio)
     rng = as_seed(seed)
     counts = rng.multinomial(int(npop), probs, size=int(r))[:, 1:]
@@ -541,6 +565,11 @@ def mse_coverage(population: int, p, log_odds_ratio: float, models: Sequence[str
     return rows if replicates else summarise_replicates(rows)
 
 
+def _shown(value) -> str:
+    """A value for a message: NumPy scalars as plain Python ones (``1.5``, not ``np.float64(1.5)``)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 _GROUP_KEYS = ["study", "calculation", "method", "model", "level", "trials", "true_value", "units", "mean_trials",
                "rho", "lists", "log_odds_ratio"]
 
@@ -548,8 +577,38 @@ _GROUP_KEYS = ["study", "calculation", "method", "model", "level", "trials", "tr
 def summarise_replicates(rows: pd.DataFrame) -> pd.DataFrame:
     """Per-replicate rows (``covered``, ``width``, ``estimate``, ``ok``) -> coverage, its Monte Carlo SE, mean width.
 
-    Replicates whose fit failed (``ok`` False) are counted in ``failed`` and left out of the means.
+    Replicates whose fit failed (``ok`` False) are counted in ``failed`` and left out of the means.  Parameter
+    columns of :data:`RESULT_COLUMNS` that are absent are taken as NaN (not applicable).
+
+    Raises
+    ------
+    SSStatsError
+        ``rows`` not a DataFrame, without rows, or without ``study``, ``method``, ``covered``, ``width``,
+        ``estimate`` or ``ok``; ``ok`` not True/False; ``covered`` not a number from 0 to 1 where ``ok``.
     """
+    check_columns(rows, ["study", "method", "covered", "width", "estimate", "ok"], "`rows`")
+    if rows.empty:
+        raise SSStatsError("`rows` has no rows: there are no replicates to summarise")
+    ok = rows["ok"]
+    if not pd.api.types.is_bool_dtype(ok):
+        bad = ~ok.isin([0, 1]) | ok.isna()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise SSStatsError(f"`rows`: `ok` must be True or False; got {_shown(ok.iloc[i])} in row {i}")
+    cov = rows["covered"]  # True/False per replicate, or a share of units; pooled tasks mix both (object dtype)
+    try:
+        if cov.map(lambda v: isinstance(v, (str, bytes))).any():
+            raise TypeError
+        c = cov.astype(float).to_numpy()
+    except (TypeError, ValueError):
+        odd = cov[cov.map(lambda v: not isinstance(v, (bool, np.bool_, int, float, np.number)))]
+        raise SSStatsError(f"`rows`: `covered` must be True/False or a share from 0 to 1; got "
+                           f"{_shown(odd.iloc[0]) if len(odd) else cov.dtype}") from None
+    bad = ok.astype(bool).to_numpy() & ~((c >= 0) & (c <= 1))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise SSStatsError(f"`rows`: `covered` must be a share from 0 to 1 in every row whose fit is ok; got "
+                           f"{_shown(cov.iloc[i])} in row {i}")
     rows = rows.reindex(columns=[*_GROUP_KEYS, "covered", "width", "estimate", "ok"])
     rows["covered"] = rows["covered"].astype(float)
     good = rows[rows["ok"].astype(bool)]
@@ -634,8 +693,19 @@ def list_probabilities(k: int) -> list[float]:
     --------
     >>> list_probabilities(4)
     [0.1, 0.15, 0.2, 0.25]
+
+    Raises
+    ------
+    SSStatsError
+        ``k`` not a whole number from 2 (multiple systems estimation needs at least two lists) to
+        :data:`ssstats.underreporting._tables.MAX_LISTS`.
     """
-    return [float(v) for v in np.round(np.linspace(0.10, 0.25, k), 4)]
+    from ..underreporting._tables import MAX_LISTS
+
+    n = whole_number(k, "k", 2, " (multiple systems estimation needs at least two lists)")
+    if n > MAX_LISTS:
+        raise SSStatsError(f"`k` must be at most {MAX_LISTS} lists (2**k capture histories); got {n}")
+    return [float(v) for v in np.round(np.linspace(0.10, 0.25, n), 4)]
 
 
 def study_tasks(mode: str = "quick", level: float = 0.95, studies: Sequence[str] | None = None
@@ -652,7 +722,7 @@ def study_tasks(mode: str = "quick", level: float = 0.95, studies: Sequence[str]
         Restrict to these names from :data:`STUDIES` (all by default).
     """
     d = check_method(mode, STUDY_DESIGNS, "mode")
-    (lev,) = check_levels(level)
+    lev = one_level(level)
     wanted = _method_list(studies, STUDIES, "studies")
     tasks: list[StudyTask] = []
     if "proportion" in wanted:
@@ -720,7 +790,8 @@ def run_study(mode: str = "quick", seed=_DEFAULT_SEED, n_jobs: int = 2, progress
     Raises
     ------
     SSStatsError
-        Unknown mode or study, a bad seed, level or ``n_jobs``.
+        Unknown mode or study, an empty or repeated list of studies, a bad seed, level or ``n_jobs``, or
+        ``progress`` not True or False.
 
     Examples
     --------
@@ -735,6 +806,7 @@ def run_study(mode: str = "quick", seed=_DEFAULT_SEED, n_jobs: int = 2, progress
         raise SSStatsError(f"`seed` must be a non-negative integer; got {seed!r}")
     if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
         raise SSStatsError(f"`n_jobs` must be a non-zero integer (joblib: -1 for all cores); got {n_jobs!r}")
+    progress = flag(progress, "progress")
     tasks = study_tasks(mode, level, studies)
     seeds = np.random.SeedSequence(int(seed)).spawn(len(tasks))
     # the slow Monte Carlo tasks first, so the workers stay busy; outputs are put back in task order

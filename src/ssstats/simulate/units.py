@@ -58,10 +58,10 @@ def _published_totals() -> dict[str, int]:
 
 
 def _totals(totals: Mapping | None) -> dict[str, int]:
+    if totals is not None and not isinstance(totals, Mapping):
+        raise SSStatsError(f"`totals` must be a mapping of stage -> total; got {type(totals).__name__}")
     out = _published_totals() if totals is None or set(totals) != set(SYNTHETIC_STAGES) else {}
     if totals is not None:
-        if not isinstance(totals, Mapping):
-            raise SSStatsError(f"`totals` must be a mapping of stage -> total; got {type(totals).__name__}")
         for k, v in totals.items():
             if k not in SYNTHETIC_STAGES:
                 raise SSStatsError(f"`totals` has an unknown stage {k!r}; stages are {', '.join(SYNTHETIC_STAGES)}")
@@ -176,8 +176,9 @@ def synthetic_units(seed, n_units: int | None = None, *, totals: Mapping[str, in
     Raises
     ------
     SSStatsError
-        A missing seed, a non-positive size or parameter, a probability outside [0, 1], an unknown stage, or totals
-        whose later stage exceeds its trials (e.g. more charges than police reports).
+        A missing or bad seed, a non-positive size or parameter, a probability outside [0, 1], an unknown stage,
+        ``censor_stages`` not a sequence of stage names, ``period`` not text, or totals whose later stage exceeds
+        its trials (e.g. more charges than police reports).
 
     Notes
     -----
@@ -230,6 +231,11 @@ def synthetic_units(seed, n_units: int | None = None, *, totals: Mapping[str, in
         rhos[name] = r
     if isinstance(censor_stages, str):
         censor_stages = (censor_stages,)
+    if isinstance(censor_stages, Mapping) or not isinstance(censor_stages, Sequence):
+        raise SSStatsError(f"`censor_stages` must be a stage name or a sequence of them (stages are "
+                           f"{', '.join(SYNTHETIC_STAGES)}); got {censor_stages!r}")
+    if not isinstance(period, str) or not period.strip():
+        raise SSStatsError(f"`period` must be non-empty text (e.g. '2022-2023'); got {period!r}")
     for s in censor_stages:
         if s not in SYNTHETIC_STAGES:
             raise SSStatsError(f"`censor_stages` has an unknown stage {s!r}; stages are {', '.join(SYNTHETIC_STAGES)}")
