@@ -66,7 +66,7 @@ def test_unknown_qualifier_is_refused():
 
 def _copy_data(tmp_path: Path) -> Path:
     d = tmp_path / "data"
-    shutil.copytree(DATA, d, ignore=shutil.ignore_patterns("synthetic_*", "simulation_*"))
+    shutil.copytree(DATA, d, ignore=shutil.ignore_patterns("synthetic_*"))
     return d
 
 
