@@ -392,3 +392,27 @@ def test_integer_arrays_checked_in_two_passes_are_still_diagnosed(x, n, fragment
         with pytest.raises(SSStatsError) as e2:
             ss.proportion_ci(xa.astype(np.int32), na.astype(np.int32))
         assert str(e2.value) == str(e.value)
+
+
+@pytest.mark.parametrize("levels", [0.95, (0.9, 0.95)])
+def test_writing_to_the_output_never_writes_to_the_inputs(levels):
+    """The frames are built without copying what ssstats computed, but the caller's arrays, Series and index are
+    copied: writing to any cell of the output leaves them as they were."""
+    x = np.array([1, 2, 3, 0])
+    n = np.array([10, 20, 30, 5])
+    e = np.array([10.0, 20.0, 30.0, 5.0])
+    s = pd.Series(x.copy(), index=["a", "b", "c", "d"])
+    keep = (x.copy(), n.copy(), e.copy(), s.copy(), s.index.copy())
+    frames = [ss.proportion_ci(x, n, level=levels), ss.proportion_ci(s, n, level=levels),
+              ss.rate_ci(x, e, level=levels, per=1000), ss.rate_ci(s, e, level=levels),
+              ss.compare_proportions(x, n, n, n + 5), ss.compare_rates(x, e, x, e), ss.proportion_test(x, n, 0.1)]
+    for f in frames:
+        for col in f.columns:
+            if pd.api.types.is_numeric_dtype(f[col]) and not pd.api.types.is_bool_dtype(f[col]):
+                f.loc[f.index[0], col] = 123
+            elif isinstance(f[col].dtype, pd.CategoricalDtype):
+                f.loc[f.index[0], col] = f[col].cat.categories[0]
+            elif f[col].dtype == object or pd.api.types.is_string_dtype(f[col]):
+                f.loc[f.index[0], col] = "written"
+    assert np.array_equal(x, keep[0]) and np.array_equal(n, keep[1]) and np.array_equal(e, keep[2])
+    assert s.equals(keep[3]) and s.index.equals(keep[4])
