@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,11 +62,26 @@ class _RenderJob:
         return self._result
 
 
+_EARLY: dict[str, _RenderJob] = {}
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """When a selected test needs the rendered report, start both renders now, so that they run while the rest
+    of the suite does (the suite itself is single-threaded; the machines have two cores)."""
+    if any({"rendered_report", "rendered_again"} & set(getattr(item, "fixturenames", ())) for item in items):
+        base = Path(tempfile.mkdtemp(prefix="ssstats-render-"))
+        _EARLY.update({name: _RenderJob(base, name) for name in ("first", "second")})
+        _EARLY["_base"] = base  # type: ignore[assignment]
+
+
 @pytest.fixture(scope="session")
 def _render_jobs(tmp_path_factory) -> dict[str, _RenderJob]:
-    """Both renders, started together the first time either is needed."""
-    base = tmp_path_factory.mktemp("render")
-    jobs = {name: _RenderJob(base, name) for name in ("first", "second")}
+    """Both renders: the ones started at collection, else started together the first time either is needed."""
+    if _EARLY:
+        jobs = {name: _EARLY[name] for name in ("first", "second")}
+    else:
+        base = tmp_path_factory.mktemp("render")
+        jobs = {name: _RenderJob(base, name) for name in ("first", "second")}
     yield jobs
     for job in jobs.values():  # a session cut short leaves no render running
         if job.proc.poll() is None:
@@ -73,6 +89,20 @@ def _render_jobs(tmp_path_factory) -> dict[str, _RenderJob]:
             job.proc.wait()
         if not job.log.closed:
             job.log.close()
+    if "_base" in _EARLY:
+        shutil.rmtree(_EARLY["_base"], ignore_errors=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for name in ("first", "second"):  # started at collection but never asked for (e.g. -x stopped the session)
+        job = _EARLY.get(name)
+        if job is not None and job.proc.poll() is None:
+            job.proc.kill()
+            job.proc.wait()
+        if job is not None and not job.log.closed:
+            job.log.close()
+    if "_base" in _EARLY:
+        shutil.rmtree(_EARLY["_base"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
