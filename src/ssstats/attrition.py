@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ._result import Result, format_ci
-from ._validate import SSStatsError, as_counts, check_levels, check_method
+from ._validate import SSStatsError, as_counts, check_flag, check_levels, check_method
 from .rates import PROPORTION_METHODS
 
 __all__ = ["Cascade", "UNIT_STAGES"]
@@ -144,8 +144,7 @@ class Cascade(Result):
         levels = check_levels(level)
         if len(levels) != 1:
             raise SSStatsError(f"`level` must be a single confidence level for a cascade; got {list(levels)}")
-        if not isinstance(nested, (bool, np.bool_)):
-            raise SSStatsError(f"`nested` must be True or False; got {nested!r}")
+        nested = check_flag(nested, "nested")
         self.method = method
         self.level = levels[0]
         self.nested = bool(nested)

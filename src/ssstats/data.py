@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validate import ErrorCollector, SSStatsError, check_columns
+from ._validate import ErrorCollector, SSStatsError, check_columns, check_flag
 
 __all__ = [
     "data_dir",
@@ -530,8 +530,7 @@ def load_units(path_or_frame, *, suppressed_range: tuple[int, int] = (1, 7), nes
     {'incidents': 0, 'referred_to_police': 12, 'police_reports': 3, 'charges': 41}
     """
     lo_s, hi_s = _check_range(suppressed_range)
-    if not isinstance(nested, (bool, np.bool_)):
-        raise SSStatsError(f"`nested` must be True or False; got {nested!r}")
+    nested = check_flag(nested, "nested")
     if stages is None:
         wanted = list(_REQUIRED_STAGES)
     else:

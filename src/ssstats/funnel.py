@@ -48,6 +48,7 @@ from ._validate import (
     as_positive,
     as_probability,
     broadcast,
+    check_flag,
     check_le,
     check_levels,
     check_method,
@@ -775,8 +776,7 @@ def funnel(numerator, denominator, kind: str = "proportion", target=None, levels
     sc = check_method(scale_name, {k: SCALES[k] for k in fam.scales}, "scale")
     lev = check_levels(levels, "levels")
     wins = _check_winsorize(winsorize)
-    if not isinstance(phi_floor, (bool, np.bool_)):
-        raise SSStatsError(f"`phi_floor` must be True or False; got {phi_floor!r}")
+    phi_floor = check_flag(phi_floor, "phi_floor")
     per_a = as_positive(per, "per")
     if per_a.size != 1:
         raise SSStatsError(f"`per` must be a single number; got {per_a.size} values")

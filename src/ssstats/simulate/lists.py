@@ -17,8 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._validate import SSStatsError, as_probability, as_seed
-from ._checks import one_number
+from .._validate import SSStatsError, as_one_number, as_probability, as_seed
 
 __all__ = ["synthetic_linked_lists", "SYNTHETIC_LISTS"]
 
@@ -64,8 +63,8 @@ def synthetic_linked_lists(seed=None, n_true: int = 2000, base_rates=(0.55, 0.25
     if np.ndim(base_rates) != 1 or rates.shape != (3,):
         raise SSStatsError(f"`base_rates` must be three probabilities strictly between 0 and 1 (one per list: "
                            f"{', '.join(SYNTHETIC_LISTS)}); got {base_rates!r}")
-    severity_effect = one_number(severity_effect, "severity_effect")
-    dependence = one_number(dependence, "dependence")
+    severity_effect = as_one_number(severity_effect, "severity_effect")
+    dependence = as_one_number(dependence, "dependence")
     severity = rng.standard_normal(n_true)
     logit = special.logit(rates)[None, :] + severity_effect * severity[:, None]
     on_ward = rng.random(n_true) < special.expit(logit[:, 0])

@@ -60,13 +60,16 @@ from .._validate import (
     as_counts,
     as_positive,
     as_probability,
+    as_one_number,
     as_seed,
+    as_whole_number,
     check_columns,
+    check_flag,
+    check_level,
     check_method,
+    check_names,
 )
 from ..rates import PROPORTION_METHODS, RATE_METHODS, proportion_ci, rate_ci
-from ._checks import flag, one_level, one_number, whole_number
-from ._checks import names as _names
 
 __all__ = [
     "STUDIES",
@@ -97,7 +100,7 @@ _DEFAULT_SEED = 20261123
 
 def _method_list(methods, table: Mapping, name: str) -> list[str]:
     """Names from ``table`` (all of them by default); unknown, repeated or no names are refused."""
-    return _names(methods, table, name)
+    return check_names(methods, table, name)
 
 
 def _not_empty(arr: np.ndarray, name: str, what: str) -> np.ndarray:
@@ -161,7 +164,7 @@ def exact_proportion_coverage(n, p, methods=None, level: float = 0.95) -> pd.Dat
     na = _not_empty(as_counts(n, "n"), "n", "number of trials")
     as_positive(na, "n")
     pa = _not_empty(as_probability(p, "p", open_interval=True), "p", "true proportion")
-    lev = one_level(level)
+    lev = check_level(level)
     methods = _method_list(methods, PROPORTION_METHODS, "methods")
     rows = []
     for ni in np.unique(na).astype(np.int64):  # a few design sizes; vectorised over x and p
@@ -216,8 +219,8 @@ def exact_rate_coverage(mu, methods=None, level: float = 0.95, tail: float = 1e-
     0     0.864
     """
     mua = _not_empty(as_positive(mu, "mu"), "mu", "expected count")
-    lev = one_level(level)
-    tail_v = one_number(tail, "tail", lambda v, nm: as_probability(v, nm, open_interval=True))
+    lev = check_level(level)
+    tail_v = as_one_number(tail, "tail", lambda v, nm: as_probability(v, nm, open_interval=True))
     methods = _method_list(methods, RATE_METHODS, "methods")
     xmax = int(stats.poisson.isf(tail_v, mua.max())) + 1
     x = np.arange(xmax + 1)
@@ -256,11 +259,11 @@ def unit_sizes(units: int, mean: float, shape: float = 1.5) -> np.ndarray:
     >>> unit_sizes(5, 4.0)
     array([1, 2, 3, 5, 8])
     """
-    k = whole_number(units, "units", 1)
-    m = one_number(mean, "mean", as_positive)
+    k = as_whole_number(units, "units", 1)
+    m = as_one_number(mean, "mean", as_positive)
     if m <= 1:
         raise SSStatsError(f"`mean` must be greater than 1 (every unit has at least one trial); got {m:g}")
-    s = one_number(shape, "shape", as_positive)
+    s = as_one_number(shape, "shape", as_positive)
     q = (np.arange(int(k)) + 0.5) / k
     return 1 + stats.nbinom.ppf(q, s, s / (s + m - 1)).astype(np.int64)
 
@@ -397,14 +400,14 @@ def overdispersion_coverage(trials, mu: float, rho: float, reps: int, seed, leve
         raise SSStatsError(f"`trials` must give at least two units (the study is of variation between units); "
                            f"got {n.size}")
     as_positive(n, "trials")
-    mu_v = one_number(mu, "mu", lambda v, nm: as_probability(v, nm, open_interval=True))
-    rho_v = one_number(rho, "rho", as_probability)
+    mu_v = as_one_number(mu, "mu", lambda v, nm: as_probability(v, nm, open_interval=True))
+    rho_v = as_one_number(rho, "rho", as_probability)
     if rho_v >= 1:
         raise SSStatsError(f"`rho` must be less than 1; got {rho_v:g}")
-    r = whole_number(reps, "reps", 1)
-    lev = one_level(level)
+    r = as_whole_number(reps, "reps", 1)
+    lev = check_level(level)
     methods = _method_list(methods, {**OVERALL_METHODS, **UNIT_METHODS}, "methods")
-    replicates = flag(replicates, "replicates")
+    replicates = check_flag(replicates, "replicates")
     rng = as_seed(seed)
     p, x = _beta_binomial_draws(n, mu_v, rho_v, int(r), rng)
     if {"beta_binomial", "empirical_bayes"} & set(methods):
@@ -465,7 +468,7 @@ def capture_probabilities(p, log_odds_ratio: float = 0.0) -> tuple[np.ndarray, n
         raise SSStatsError(f"`p` needs at least two lists; got {pa.size}")
     if pa.size > MAX_LISTS:
         raise SSStatsError(f"`p` may give at most {MAX_LISTS} lists (2**k capture histories); got {pa.size}")
-    g = one_number(log_odds_ratio, "log_odds_ratio")
+    g = as_one_number(log_odds_ratio, "log_odds_ratio")
     h = np.array(list(itertools.product((0, 1), repeat=pa.size)), dtype=np.int64)
     logw = h @ special.logit(pa) + g * h[:, 0] * h[:, 1]
     w = np.exp(logw - logw.max())
@@ -533,15 +536,15 @@ def mse_coverage(population: int, p, log_odds_ratio: float, models: Sequence[str
     """
     from ..underreporting.mse import INTERVALS, MODEL_CHOICES
 
-    npop = whole_number(population, "population", 1)
-    r = whole_number(reps, "reps", 1)
-    lev = one_level(level)
+    npop = as_whole_number(population, "population", 1)
+    r = as_whole_number(reps, "reps", 1)
+    lev = check_level(level)
     models = _method_list(models, MODEL_CHOICES, "models")
     names = _method_list(intervals, INTERVALS, "intervals")
-    nb = whole_number(n_boot, "n_boot", 0)
+    nb = as_whole_number(n_boot, "n_boot", 0)
     if "bootstrap" in names and nb < 10:
         raise SSStatsError(f"`n_boot` must be at least 10; got {int(nb)}")
-    replicates = flag(replicates, "replicates")
+    replicates = check_flag(replicates, "replicates")
     h, probs = capture_probabilities(p, log_odds_ratio)
     rng = as_seed(seed)
     counts = rng.multinomial(int(npop), probs, size=int(r))[:, 1:]
@@ -702,7 +705,7 @@ def list_probabilities(k: int) -> list[float]:
     """
     from ..underreporting._tables import MAX_LISTS
 
-    n = whole_number(k, "k", 2, " (multiple systems estimation needs at least two lists)")
+    n = as_whole_number(k, "k", 2, " (multiple systems estimation needs at least two lists)")
     if n > MAX_LISTS:
         raise SSStatsError(f"`k` must be at most {MAX_LISTS} lists (2**k capture histories); got {n}")
     return [float(v) for v in np.round(np.linspace(0.10, 0.25, n), 4)]
@@ -722,7 +725,7 @@ def study_tasks(mode: str = "quick", level: float = 0.95, studies: Sequence[str]
         Restrict to these names from :data:`STUDIES` (all by default).
     """
     d = check_method(mode, STUDY_DESIGNS, "mode")
-    lev = one_level(level)
+    lev = check_level(level)
     wanted = _method_list(studies, STUDIES, "studies")
     tasks: list[StudyTask] = []
     if "proportion" in wanted:
@@ -806,7 +809,7 @@ def run_study(mode: str = "quick", seed=_DEFAULT_SEED, n_jobs: int = 2, progress
         raise SSStatsError(f"`seed` must be a non-negative integer; got {seed!r}")
     if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
         raise SSStatsError(f"`n_jobs` must be a non-zero integer (joblib: -1 for all cores); got {n_jobs!r}")
-    progress = flag(progress, "progress")
+    progress = check_flag(progress, "progress")
     tasks = study_tasks(mode, level, studies)
     seeds = np.random.SeedSequence(int(seed)).spawn(len(tasks))
     # the slow Monte Carlo tasks first, so the workers stay busy; outputs are put back in task order

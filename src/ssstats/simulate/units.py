@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .._validate import SSStatsError, as_positive, as_probability, as_seed
+from .._validate import SSStatsError, as_one_number, as_positive, as_probability, as_seed
 
 __all__ = ["synthetic_units", "foi_return", "SYNTHETIC_STAGES", "FOI_NOTATIONS"]
 
@@ -73,13 +73,6 @@ def _totals(totals: Mapping | None) -> dict[str, int]:
             raise SSStatsError(f"`totals`: {stage}={out[stage]} cannot exceed {trials}={out[trials]}, which the "
                                f"generator uses as its number of trials")
     return out
-
-
-def _scalar(value, name: str, check) -> float:
-    arr = check(value, name)
-    if arr.size != 1:
-        raise SSStatsError(f"`{name}` must be a single number; got {arr.size} values")
-    return float(arr[0])
 
 
 def _multinomial_split(rng: np.random.Generator, total: int, weights: np.ndarray) -> np.ndarray:
@@ -215,17 +208,17 @@ def synthetic_units(seed, n_units: int | None = None, *, totals: Mapping[str, in
             continue
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 1:
             raise SSStatsError(f"`{name}` must be a whole number of at least 1; got {v!r}")
-    beds_median = _scalar(beds_median, "beds_median", as_positive)
-    beds_sigma = _scalar(beds_sigma, "beds_sigma", as_positive)
-    theta = _scalar(incident_theta, "incident_theta", as_positive)
-    mixed_rate_ratio = _scalar(mixed_rate_ratio, "mixed_rate_ratio", as_positive)
-    independent_referral_ratio = _scalar(independent_referral_ratio, "independent_referral_ratio", as_positive)
-    mixed_share = _scalar(mixed_share, "mixed_share", as_probability)
-    independent_share = _scalar(independent_share, "independent_share", as_probability)
-    censor_prob = _scalar(censor_prob, "censor_prob", as_probability)
+    beds_median = as_one_number(beds_median, "beds_median", as_positive)
+    beds_sigma = as_one_number(beds_sigma, "beds_sigma", as_positive)
+    theta = as_one_number(incident_theta, "incident_theta", as_positive)
+    mixed_rate_ratio = as_one_number(mixed_rate_ratio, "mixed_rate_ratio", as_positive)
+    independent_referral_ratio = as_one_number(independent_referral_ratio, "independent_referral_ratio", as_positive)
+    mixed_share = as_one_number(mixed_share, "mixed_share", as_probability)
+    independent_share = as_one_number(independent_share, "independent_share", as_probability)
+    censor_prob = as_one_number(censor_prob, "censor_prob", as_probability)
     rhos = {}
     for name, v in (("rho_referral", rho_referral), ("rho_police", rho_police), ("rho_charge", rho_charge)):
-        r = _scalar(v, name, as_probability)
+        r = as_one_number(v, name, as_probability)
         if r >= 1:
             raise SSStatsError(f"`{name}` must be below 1 (1 means every unit is all-or-nothing); got {v!r}")
         rhos[name] = r

@@ -38,7 +38,7 @@ import pandas as pd
 from scipy import special
 
 from .._result import Result
-from .._validate import SSStatsError, as_counts, as_seed, check_levels
+from .._validate import SSStatsError, as_counts, as_seed, check_flag, check_levels
 
 __all__ = ["bias_analysis", "BiasAnalysisResult", "DISTRIBUTIONS"]
 
@@ -261,8 +261,7 @@ def bias_analysis(observed, reporting, misclassification=None, correlation=None,
     stages = list(observed)
     if not stages:
         raise SSStatsError("`observed` must hold at least one count; got an empty dict")
-    if not isinstance(nested, (bool, np.bool_)):
-        raise SSStatsError(f"`nested` must be True or False; got {nested!r}")
+    nested = check_flag(nested, "nested")
     obs = as_counts(np.array([observed[s] for s in stages], dtype=object), "observed", labels=stages)
     rep = _as_stage_dict(reporting, stages, "reporting")
     mis = _as_stage_dict(misclassification, stages, "misclassification") if misclassification is not None else {}

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .._result import Result
-from .._validate import SSStatsError, check_levels
+from .._validate import SSStatsError, check_flag, check_levels
 from ._loglinear import glm_poisson, profile_interval
 from .identifiability import full_rank, mle_exists
 from ._tables import capture_table
@@ -250,8 +250,7 @@ def closed_population(histories, count: str | None = None, neg: bool = True, lev
     81.1...
     """
     table = capture_table(histories, count, what="occasion")
-    if not isinstance(neg, (bool, np.bool_)):
-        raise SSStatsError(f"`neg` must be True or False; got {neg!r}")
+    neg = check_flag(neg, "neg")
     (level,) = check_levels(level)
     rows = []
     notes = []
