@@ -62,7 +62,8 @@ class _RenderJob:
         return self._result
 
 
-_EARLY: dict[str, _RenderJob] = {}
+_EARLY: dict[str, _RenderJob] = {}  # the renders started at collection, by name
+_EARLY_BASE: list[Path] = []  # and the folder they render in
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -70,39 +71,36 @@ def pytest_collection_modifyitems(session, config, items):
     of the suite does (the suite itself is single-threaded; the machines have two cores)."""
     if any({"rendered_report", "rendered_again"} & set(getattr(item, "fixturenames", ())) for item in items):
         base = Path(tempfile.mkdtemp(prefix="ssstats-render-"))
+        _EARLY_BASE.append(base)
         _EARLY.update({name: _RenderJob(base, name) for name in ("first", "second")})
-        _EARLY["_base"] = base  # type: ignore[assignment]
 
 
 @pytest.fixture(scope="session")
 def _render_jobs(tmp_path_factory) -> dict[str, _RenderJob]:
     """Both renders: the ones started at collection, else started together the first time either is needed."""
     if _EARLY:
-        jobs = {name: _EARLY[name] for name in ("first", "second")}
+        jobs = dict(_EARLY)
     else:
         base = tmp_path_factory.mktemp("render")
         jobs = {name: _RenderJob(base, name) for name in ("first", "second")}
     yield jobs
-    for job in jobs.values():  # a session cut short leaves no render running
+    _stop(jobs.values())  # a session cut short leaves no render running
+
+
+def _stop(jobs) -> None:
+    """Kill renders still running, close their logs and remove the folder the early ones rendered in."""
+    for job in jobs:
         if job.proc.poll() is None:
             job.proc.kill()
             job.proc.wait()
         if not job.log.closed:
             job.log.close()
-    if "_base" in _EARLY:
-        shutil.rmtree(_EARLY["_base"], ignore_errors=True)
+    for base in _EARLY_BASE:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def pytest_sessionfinish(session, exitstatus):
-    for name in ("first", "second"):  # started at collection but never asked for (e.g. -x stopped the session)
-        job = _EARLY.get(name)
-        if job is not None and job.proc.poll() is None:
-            job.proc.kill()
-            job.proc.wait()
-        if job is not None and not job.log.closed:
-            job.log.close()
-    if "_base" in _EARLY:
-        shutil.rmtree(_EARLY["_base"], ignore_errors=True)
+    _stop(_EARLY.values())  # started at collection but never asked for (e.g. -x stopped the session)
 
 
 @pytest.fixture(scope="session")
