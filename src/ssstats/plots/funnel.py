@@ -157,20 +157,18 @@ def _place_labels(ax, rows: pd.DataFrame, drawn: pd.DataFrame) -> None:
     placed = []
     for idx, row in rows.iterrows():
         xy = (row["denominator"], drawn.loc[idx, "estimate"])  # where the marker is (a no-event unit may be moved)
-        chosen = None
         for dx, dy, ha in _LABEL_SPOTS:
             ann = ax.annotate(str(row["unit"]), xy, xytext=(dx, dy), textcoords="offset points", fontsize=8,
                               ha=ha)
             box = ann.get_window_extent(renderer)
             if not any(box.overlaps(b) for b in placed):
-                chosen = (ann, box)
                 break
             ann.remove()
-        if chosen is None:
+        else:  # no spot is free: the first one after all
             ann = ax.annotate(str(row["unit"]), xy, xytext=_LABEL_SPOTS[0][:2], textcoords="offset points",
                               fontsize=8, ha=_LABEL_SPOTS[0][2])
-            chosen = (ann, ann.get_window_extent(renderer))
-        placed.append(chosen[1])
+            box = ann.get_window_extent(renderer)
+        placed.append(box)
 
 
 def plot_funnels(results, titles=None, suptitle: str | None = None, figsize=None, **kwargs):
